@@ -1,0 +1,82 @@
+"""Shape the rendered project to the answers.
+
+Removes the files of features that were not chosen (as declared by the
+`_manifest` rules in cookiecutter.json), writes a .env with fresh secrets and
+prints next steps.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path.cwd()
+# Rendered as JSON text, parsed here: JSON null/true/false are not Python literals.
+CONTEXT = json.loads({{ cookiecutter | tojson | tojson }})
+ANSWERS: dict[str, str] = {k: v for k, v in CONTEXT.items() if not k.startswith("_")}
+MANIFEST_RULES: list[dict] = CONTEXT["_manifest"]["rules"]
+
+
+def rule_matches(rule: dict, answers: dict[str, str]) -> bool:
+    return all(answers.get(option) in values for option, values in rule["when"].items())
+
+
+def paths_to_remove(rules: list[dict], answers: dict[str, str]) -> list[str]:
+    """Paths some rule owns that no rule matching the answers keeps."""
+    owned = {path for rule in rules for path in rule["paths"]}
+    kept = {path for rule in rules if rule_matches(rule, answers) for path in rule["paths"]}
+    return sorted(owned - kept)
+
+
+def remove_unselected_features() -> None:
+    for relative in paths_to_remove(MANIFEST_RULES, ANSWERS):
+        path = PROJECT_DIR / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def remove_empty_directories() -> None:
+    for directory in sorted(PROJECT_DIR.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
+
+
+def write_env_file() -> None:
+    """Copy .env.example to .env, giving each empty secret a fresh random value."""
+    lines = []
+    for line in (PROJECT_DIR / ".env.example").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.endswith("SECRET_KEY") and not value:
+            line = f"{name}={secrets.token_urlsafe(48)}"
+        lines.append(line)
+    env_file = PROJECT_DIR / ".env"
+    env_file.write_text("\n".join(lines) + "\n")
+    env_file.chmod(0o600)
+
+
+def print_next_steps() -> None:
+    slug = ANSWERS["service_slug"]
+    print(
+        f"\nCreated {slug}/. Next steps:\n"
+        f"  cd {slug}\n"
+        "  make dev     # install, migrate and serve on http://127.0.0.1:8000/docs\n"
+        "  make test    # run the tests\n"
+        "  make help    # every other command\n"
+    )
+
+
+def main() -> int:
+    remove_unselected_features()
+    remove_empty_directories()
+    write_env_file()
+    print_next_steps()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

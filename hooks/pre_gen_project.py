@@ -1,0 +1,92 @@
+"""Validate the answers before anything is rendered.
+
+A bad answer stops rendering with exit status 1 and one line naming the
+answer, the value and the rule; cookiecutter then removes the project folder.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+
+ANSWERS = {
+    "project_name": {{ cookiecutter.project_name | tojson }},
+    "service_slug": {{ cookiecutter.service_slug | tojson }},
+    "author_email": {{ cookiecutter.author_email | tojson }},
+    "version": {{ cookiecutter.version | tojson }},
+    "python_version": {{ cookiecutter.python_version | tojson }},
+    "database": {{ cookiecutter.database | tojson }},
+}
+
+DNS_1123_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+# PEP 440 public versions cover what pip, uv and image tags accept.
+VERSION = re.compile(
+    r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?",
+)
+CHOICES = {
+    "python_version": ("3.11", "3.12", "3.13"),
+    "database": ("postgres", "none"),
+}
+
+
+class InvalidAnswer(Exception):
+    def __init__(self, name: str, value: str, rule: str) -> None:
+        super().__init__(f"invalid {name} {value!r}: {rule}")
+
+
+def check_project_name(value: str) -> None:
+    if not value.strip():
+        raise InvalidAnswer("project_name", value, "must not be empty")
+
+
+def check_service_slug(value: str) -> None:
+    if len(value) > 63:
+        raise InvalidAnswer("service_slug", value, "must be at most 63 characters (DNS-1123 label)")
+    if not DNS_1123_LABEL.fullmatch(value):
+        raise InvalidAnswer(
+            "service_slug",
+            value,
+            "must be a DNS-1123 label: lowercase letters, digits and hyphens, "
+            "starting with a letter and ending with a letter or digit",
+        )
+    as_name = value.replace("-", "_")
+    if keyword.iskeyword(as_name) or keyword.issoftkeyword(as_name):
+        raise InvalidAnswer(
+            "service_slug", value, f"{as_name!r} is a Python keyword and cannot name the package"
+        )
+
+
+def check_author_email(value: str) -> None:
+    if not EMAIL.fullmatch(value):
+        raise InvalidAnswer("author_email", value, "must be an email address like team@example.com")
+
+
+def check_version(value: str) -> None:
+    if not VERSION.fullmatch(value):
+        raise InvalidAnswer("version", value, "must be a PEP 440 version like 0.1.0")
+
+
+def check_choice(name: str, value: str) -> None:
+    allowed = CHOICES[name]
+    if value not in allowed:
+        raise InvalidAnswer(name, value, f"must be one of {', '.join(allowed)}")
+
+
+def main() -> int:
+    try:
+        check_project_name(ANSWERS["project_name"])
+        check_service_slug(ANSWERS["service_slug"])
+        check_author_email(ANSWERS["author_email"])
+        check_version(ANSWERS["version"])
+        for name in CHOICES:
+            check_choice(name, ANSWERS[name])
+    except InvalidAnswer as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Settings, read from the environment (prefix {{ cookiecutter.__env_prefix }}) and from .env."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal, Self
+
+from pydantic import {% if cookiecutter.database == "postgres" %}AliasChoices, {% endif %}Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Placeholders people paste from tutorials; never acceptable outside development.
+KNOWN_WEAK_SECRETS = frozenset({"changeme", "change-me", "secret", "secret-key", "dev", "test"})
+MIN_SECRET_BYTES = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="{{ cookiecutter.__env_prefix }}",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    environment: Literal["development", "test", "staging", "production"] = "development"
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signing key; at least 32 bytes outside development.",
+    )
+{%- if cookiecutter.database == "postgres" %}
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./dev.db",
+        # Platforms commonly inject a bare DATABASE_URL; accept it as well.
+        validation_alias=AliasChoices("{{ cookiecutter.__env_prefix }}DATABASE_URL", "DATABASE_URL"),
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_timeout_seconds: float = Field(default=5.0, gt=0)
+{%- endif %}
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = True
+    docs_enabled: bool = True
+    cors_origins: list[str] = Field(default_factory=list)
+    gzip_minimum_size: int = Field(default=1000, ge=0, description="0 disables compression.")
+
+    @model_validator(mode="after")
+    def _require_strong_secret_outside_development(self) -> Self:
+        if self.environment in ("development", "test"):
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret.lower() in KNOWN_WEAK_SECRETS or len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"{{ cookiecutter.__env_prefix }}SECRET_KEY must be at least {MIN_SECRET_BYTES} random bytes "
+                f"in {self.environment}; generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,40 @@
+"""Dependencies for routers, as Annotated aliases: `service: ItemServiceDep`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from app.config import Settings
+from app.models.item import ItemId
+from app.services.items import ItemService
+
+MAX_PAGE_SIZE = 100
+# Ids are 64-bit in the database; larger values could never match.
+MAX_ITEM_ID = 2**63 - 1
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_item_service(request: Request) -> ItemService:
+    return ItemService(request.app.state.item_repository)
+
+
+class Pagination:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")] = 20,
+        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
+PaginationDep = Annotated[Pagination, Depends()]
+ItemIdPath = Annotated[ItemId, Path(ge=1, le=MAX_ITEM_ID, description="Item id.")]

@@ -1,0 +1,89 @@
+"""Application factory: `uvicorn --factory app.main:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+{%- if cookiecutter.database == "postgres" %}
+from functools import partial
+{%- endif %}
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.config import Settings, get_settings
+{%- if cookiecutter.database == "postgres" %}
+from app.database import create_engine, ping
+{%- endif %}
+from app.errors import install_error_handlers
+from app.logging import configure_logging
+from app.metrics import HttpMetrics
+from app.middleware import ObservabilityMiddleware
+{%- if cookiecutter.database == "postgres" %}
+from app.repositories.sql_items import SqlItemRepository
+{%- else %}
+from app.repositories.memory_items import MemoryItemRepository
+{%- endif %}
+from app.routers import health, items
+{%- if cookiecutter.database == "postgres" %}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = app.state.engine = create_engine(settings)
+    app.state.item_repository = SqlItemRepository(engine)
+    app.state.readiness_checks = {
+        "database": partial(ping, engine, settings.database_timeout_seconds)
+    }
+    try:
+        yield
+    finally:
+        await engine.dispose()
+{%- else %}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # In-memory store: every restart starts empty (see README).
+    app.state.item_repository = MemoryItemRepository()
+    app.state.readiness_checks = {}
+    yield
+{%- endif %}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="{{ cookiecutter.project_name }}",
+        description="{{ cookiecutter.description }}",
+        version="{{ cookiecutter.version }}",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.settings = settings
+    app.state.metrics = HttpMetrics()
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(items.router)
+
+    # Added last = runs first: the observability layer sees every response.
+    if settings.gzip_minimum_size:
+        app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Location"],
+        )
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=app.state.metrics, access_log=settings.access_log
+    )
+    return app

@@ -1,0 +1,1 @@
+"""Domain models: what the services work with, free of HTTP and driver types."""

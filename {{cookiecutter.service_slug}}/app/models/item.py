@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias
+
+ItemId: TypeAlias = int
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    name: str
+    description: str | None
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: ItemId
+    name: str
+    description: str | None
+    quantity: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    items: list[Item]
+    total: int
+    limit: int
+    offset: int

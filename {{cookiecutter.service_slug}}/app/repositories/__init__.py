@@ -1,0 +1,1 @@
+"""Storage of domain models; the only layer that knows the database driver."""

@@ -1,0 +1,91 @@
+"""Item store on SQLAlchemy Core (PostgreSQL via asyncpg, SQLite via aiosqlite).
+
+Core rather than the ORM: statements are built once at import and their
+compiled form is cached, so a read costs little more than the raw driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.models.item import Item, ItemId, ItemPage, NewItem
+from app.repositories.items import DuplicateNameError
+from app.repositories.tables import items
+
+_SELECT_ONE = select(items).where(items.c.id == bindparam("item_id"))
+_SELECT_PAGE = (
+    select(items).order_by(items.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+)
+_COUNT = select(func.count()).select_from(items)
+_INSERT = insert(items).returning(*items.c)
+_DELETE = delete(items).where(items.c.id == bindparam("item_id"))
+
+
+def _to_item(row: Row[Any]) -> Item:
+    return Item(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        quantity=row.quantity,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlItemRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def page(self, *, limit: int, offset: int) -> ItemPage:
+        async with self._engine.connect() as connection:
+            total = (await connection.execute(_COUNT)).scalar_one()
+            rows = await connection.execute(_SELECT_PAGE, {"limit": limit, "offset": offset})
+            return ItemPage(
+                items=[_to_item(row) for row in rows], total=total, limit=limit, offset=offset
+            )
+
+    async def get(self, item_id: ItemId) -> Item | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_SELECT_ONE, {"item_id": item_id})).first()
+        return None if row is None else _to_item(row)
+
+    async def add(self, new_item: NewItem) -> Item:
+        now = datetime.now(UTC)
+        values = {
+            "name": new_item.name,
+            "description": new_item.description,
+            "quantity": new_item.quantity,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            async with self._engine.begin() as connection:
+                row = (await connection.execute(_INSERT, values)).one()
+        except IntegrityError as error:
+            raise DuplicateNameError(new_item.name) from error
+        return _to_item(row)
+
+    async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
+        statement = (
+            update(items)
+            .where(items.c.id == item_id)
+            .values(**changes, updated_at=datetime.now(UTC))
+            .returning(*items.c)
+        )
+        try:
+            async with self._engine.begin() as connection:
+                row = (await connection.execute(statement)).first()
+        except IntegrityError as error:
+            raise DuplicateNameError(str(changes.get("name"))) from error
+        return None if row is None else _to_item(row)
+
+    async def delete(self, item_id: ItemId) -> bool:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(_DELETE, {"item_id": item_id})
+        return result.rowcount > 0

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+
+from app.dependencies import ItemIdPath, ItemServiceDep, PaginationDep
+from app.models.item import NewItem
+from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
+from app.schemas.problem import Problem
+from app.services.audit import record_item_event
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such item."}}
+CONFLICT = {status.HTTP_409_CONFLICT: {"model": Problem, "description": "Name already taken."}}
+
+
+def _new_item(payload: ItemCreate) -> NewItem:
+    return NewItem(name=payload.name, description=payload.description, quantity=payload.quantity)
+
+
+@router.get("")
+async def list_items(request: Request, service: ItemServiceDep, page: PaginationDep) -> ItemList:
+    result = await service.list_items(limit=page.limit, offset=page.offset)
+    next_offset = page.offset + page.limit
+    next_url = (
+        str(request.url.include_query_params(limit=page.limit, offset=next_offset))
+        if next_offset < result.total
+        else None
+    )
+    return ItemList(
+        items=[ItemRead.model_validate(item) for item in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+        next=next_url,
+    )
+
+
+@router.get("/{item_id}", responses=NOT_FOUND)
+async def get_item(item_id: ItemIdPath, service: ItemServiceDep) -> ItemRead:
+    return ItemRead.model_validate(await service.get_item(item_id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+async def create_item(
+    payload: ItemCreate,
+    service: ItemServiceDep,
+    background_tasks: BackgroundTasks,
+    request: Request,
+    response: Response,
+) -> ItemRead:
+    item = await service.create_item(_new_item(payload))
+    response.headers["Location"] = str(request.url_for("get_item", item_id=item.id))
+    background_tasks.add_task(record_item_event, "created", item)
+    return ItemRead.model_validate(item)
+
+
+@router.put("/{item_id}", responses=NOT_FOUND | CONFLICT)
+async def replace_item(
+    item_id: ItemIdPath, payload: ItemCreate, service: ItemServiceDep
+) -> ItemRead:
+    return ItemRead.model_validate(await service.replace_item(item_id, _new_item(payload)))
+
+
+@router.patch("/{item_id}", responses=NOT_FOUND | CONFLICT)
+async def update_item(item_id: ItemIdPath, payload: ItemPatch, service: ItemServiceDep) -> ItemRead:
+    changes = payload.model_dump(exclude_unset=True)
+    return ItemRead.model_validate(await service.update_item(item_id, changes))
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_item(item_id: ItemIdPath, service: ItemServiceDep) -> None:
+    await service.delete_item(item_id)

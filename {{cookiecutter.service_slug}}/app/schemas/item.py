@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.models.item import ItemId
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=1000)]
+Quantity = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+class ItemCreate(BaseModel):
+    """A new item, or the full replacement of one (PUT)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: Description | None = None
+    quantity: Quantity = 0
+
+
+class ItemPatch(BaseModel):
+    """Fields to change; omitted fields keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = None
+    quantity: Quantity | None = None
+
+    @field_validator("name", "quantity")
+    @classmethod
+    def _omit_rather_than_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be omitted, but not null")
+        return value
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: ItemId
+    name: str
+    description: str | None
+    quantity: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemList(BaseModel):
+    items: list[ItemRead]
+    total: int = Field(description="Number of items across all pages.")
+    limit: int
+    offset: int
+    next: str | None = Field(description="URL of the next page, or null on the last page.")

@@ -1,0 +1,18 @@
+"""Work that happens after the response is sent (FastAPI BackgroundTasks).
+
+Recording an audit event stands in for any post-response side effect: sending
+a notification, warming a cache, calling a webhook. The client does not wait
+for it; if it raises, the server logs the error and the response is unaffected.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.models.item import Item
+
+audit_logger = logging.getLogger("app.audit")
+
+
+async def record_item_event(action: str, item: Item) -> None:
+    audit_logger.info("item %s", action, extra={"event": f"item.{action}", "item_id": item.id})

@@ -1,0 +1,83 @@
+"""Liveness, readiness and the scrape endpoint."""
+
+from __future__ import annotations
+
+import httpx
+{%- if cookiecutter.database == "postgres" %}
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.main import create_app
+{%- else %}
+from fastapi import FastAPI
+{%- endif %}
+
+
+async def test_health_answers_without_dependencies(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_reports_each_dependency(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+
+    assert response.status_code == 200
+{%- if cookiecutter.database == "postgres" %}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+
+
+async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None:
+    # A real failure: SQLite cannot open a file in a directory that does not exist.
+    settings = Settings(
+        environment="test",
+        database_url="sqlite+aiosqlite:////nonexistent-dir/for/sure/db.sqlite",
+        _env_file=None,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/ready")
+            health = await client.get("/health")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["checks"] == {"database": "unavailable"}
+    assert body["detail"] == "Unavailable: database."
+    assert health.status_code == 200
+{%- else %}
+    assert response.json() == {"status": "ready", "checks": {}}
+
+
+async def test_ready_is_503_naming_the_failing_check(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    async def broken() -> None:
+        raise ConnectionError("down")
+
+    app.state.readiness_checks = {"cache": broken}
+
+    response = await client.get("/ready")
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"cache": "unavailable"}
+{%- endif %}
+
+
+async def test_metrics_count_requests_by_route_template(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await client.get("/items/12345")
+    await client.get("/items/67890")
+    await client.get("/no-such-page")
+
+    text = (await client.get("/metrics")).text
+
+    assert 'http_requests_total{method="GET",route="/items/{item_id}",status="404"} 2.0' in text
+    assert 'route="<unmatched>",status="404"' in text
+    assert "/items/12345" not in text
+    assert "http_request_duration_seconds_count" in text
+    assert "http_requests_in_flight 1.0" in text  # the scrape itself is in flight

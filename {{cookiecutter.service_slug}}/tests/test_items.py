@@ -1,0 +1,235 @@
+"""The items API over HTTP: CRUD, pagination and every error status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+async def create(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    response = await client.post("/items", json={"name": "widget", **fields})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_create_returns_item_and_location(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/items", json={"name": "  widget ", "description": "blue", "quantity": 3}
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["name"] == "widget"
+    assert body["description"] == "blue"
+    assert body["quantity"] == 3
+    assert body["created_at"] == body["updated_at"]
+    assert body["created_at"].endswith(("Z", "+00:00"))
+    assert response.headers["location"] == f"http://test/items/{body['id']}"
+
+
+async def test_create_schedules_audit_event_after_response(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.audit"):
+        item = await create(client)
+
+    events = [r for r in caplog.records if r.name == "app.audit"]
+    assert [(r.event, r.item_id) for r in events] == [("item.created", item["id"])]  # type: ignore[attr-defined]
+
+
+async def test_get_returns_the_stored_item(client: httpx.AsyncClient) -> None:
+    item = await create(client, quantity=7)
+
+    response = await client.get(f"/items/{item['id']}")
+
+    assert response.status_code == 200
+    assert response.json() == item
+
+
+async def test_get_missing_item_is_404_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/items/999999")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Item 999999 does not exist.",
+        "instance": "/items/999999",
+    }
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "0", "-1", str(2**63)])
+async def test_malformed_id_is_422_problem(client: httpx.AsyncClient, bad_id: str) -> None:
+    response = await client.get(f"/items/{bad_id}")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["errors"][0]["loc"] == ["path", "item_id"]
+
+
+async def test_duplicate_name_is_409(client: httpx.AsyncClient) -> None:
+    await create(client, name="gadget")
+
+    response = await client.post("/items", json={"name": "gadget"})
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "An item named 'gadget' already exists."
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"name": "ok", "quantity": -1}, "quantity"),
+        ({"name": "ok", "description": "d" * 1001}, "description"),
+        ({"name": "ok", "colour": "red"}, "colour"),
+    ],
+)
+async def test_invalid_create_is_422_naming_the_field(
+    client: httpx.AsyncClient, payload: dict[str, Any], field: str
+) -> None:
+    response = await client.post("/items", json=payload)
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["status"] == 422
+    assert [error["loc"][-1] for error in body["errors"]] == [field]
+
+
+async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/items", content=b"{not json", headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_list_paginates_with_total_and_next(client: httpx.AsyncClient) -> None:
+    created = [await create(client, name=f"item-{n}") for n in range(5)]
+
+    first = (await client.get("/items", params={"limit": 2})).json()
+    second = (await client.get(first["next"])).json()
+    last = (await client.get(second["next"])).json()
+
+    assert first["total"] == 5
+    assert [i["id"] for i in first["items"] + second["items"] + last["items"]] == [
+        i["id"] for i in created
+    ]
+    assert (first["limit"], first["offset"]) == (2, 0)
+    assert last["next"] is None
+
+
+async def test_empty_list(client: httpx.AsyncClient) -> None:
+    response = await client.get("/items")
+
+    assert response.json() == {"items": [], "total": 0, "limit": 20, "offset": 0, "next": None}
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}])
+async def test_page_bounds_are_enforced(
+    client: httpx.AsyncClient, params: dict[str, int]
+) -> None:
+    response = await client.get("/items", params=params)
+
+    assert response.status_code == 422
+
+
+async def test_put_replaces_every_field(client: httpx.AsyncClient) -> None:
+    item = await create(client, description="old", quantity=2)
+
+    response = await client.put(f"/items/{item['id']}", json={"name": "renamed"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["name"], body["description"], body["quantity"]) == ("renamed", None, 0)
+    assert body["created_at"] == item["created_at"]
+    assert body["updated_at"] >= item["updated_at"]
+
+
+async def test_put_missing_item_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.put("/items/424242", json={"name": "x"})
+
+    assert response.status_code == 404
+
+
+async def test_patch_changes_only_given_fields(client: httpx.AsyncClient) -> None:
+    item = await create(client, description="keep", quantity=2)
+
+    response = await client.patch(f"/items/{item['id']}", json={"quantity": 9})
+
+    body = response.json()
+    assert (body["name"], body["description"], body["quantity"]) == ("widget", "keep", 9)
+    assert (await client.get(f"/items/{item['id']}")).json() == body
+
+
+async def test_patch_can_clear_description(client: httpx.AsyncClient) -> None:
+    item = await create(client, description="remove me")
+
+    response = await client.patch(f"/items/{item['id']}", json={"description": None})
+
+    assert response.json()["description"] is None
+
+
+async def test_empty_patch_returns_item_unchanged(client: httpx.AsyncClient) -> None:
+    item = await create(client)
+
+    response = await client.patch(f"/items/{item['id']}", json={})
+
+    assert response.json() == item
+
+
+@pytest.mark.parametrize("field", ["name", "quantity"])
+async def test_patch_null_for_required_field_is_422(
+    client: httpx.AsyncClient, field: str
+) -> None:
+    item = await create(client)
+
+    response = await client.patch(f"/items/{item['id']}", json={field: None})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+async def test_patch_to_taken_name_is_409(client: httpx.AsyncClient) -> None:
+    await create(client, name="first")
+    second = await create(client, name="second")
+
+    response = await client.patch(f"/items/{second['id']}", json={"name": "first"})
+
+    assert response.status_code == 409
+
+
+async def test_patch_missing_item_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.patch("/items/424242", json={"quantity": 1})
+
+    assert response.status_code == 404
+
+
+async def test_delete_removes_item(client: httpx.AsyncClient) -> None:
+    item = await create(client)
+
+    response = await client.delete(f"/items/{item['id']}")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert (await client.get(f"/items/{item['id']}")).status_code == 404
+    assert (await client.delete(f"/items/{item['id']}")).status_code == 404
+
+
+async def test_name_is_free_again_after_delete(client: httpx.AsyncClient) -> None:
+    item = await create(client, name="reused")
+    await client.delete(f"/items/{item['id']}")
+
+    await create(client, name="reused")
