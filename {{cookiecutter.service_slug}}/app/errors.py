@@ -8,6 +8,7 @@ application/problem+json so clients parse a single format.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -45,7 +46,7 @@ def problem_response(
     detail: str | None = None,
     *,
     instance: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
     phrase = HTTPStatus(status).phrase
@@ -66,9 +67,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(
-        exc.status_code, detail, instance=request.url.path, headers=exc.headers
-    )
+    return problem_response(exc.status_code, detail, instance=request.url.path, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -30,9 +30,7 @@ def run_migrations_offline() -> None:
 
 
 def _run_migrations(connection: Connection) -> None:
-    context.configure(
-        connection=connection, target_metadata=metadata, render_as_batch=True
-    )
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

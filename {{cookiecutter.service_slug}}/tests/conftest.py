@@ -5,8 +5,7 @@ Tests never touch the development database. By default they use a throwaway
 SQLite file; with TEST_DATABASE_URL=postgresql+asyncpg://USER:PASS@HOST/DB they
 create a throwaway database on that server, migrate it with Alembic, and drop
 it afterwards. Rows are deleted between tests, so no test sees another's data.
-{%- endif %}
-"""
+{% endif %}"""
 
 from __future__ import annotations
 

@@ -138,9 +138,7 @@ async def test_empty_list(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}])
-async def test_page_bounds_are_enforced(
-    client: httpx.AsyncClient, params: dict[str, int]
-) -> None:
+async def test_page_bounds_are_enforced(client: httpx.AsyncClient, params: dict[str, int]) -> None:
     response = await client.get("/items", params=params)
 
     assert response.status_code == 422
@@ -191,9 +189,7 @@ async def test_empty_patch_returns_item_unchanged(client: httpx.AsyncClient) -> 
 
 
 @pytest.mark.parametrize("field", ["name", "quantity"])
-async def test_patch_null_for_required_field_is_422(
-    client: httpx.AsyncClient, field: str
-) -> None:
+async def test_patch_null_for_required_field_is_422(client: httpx.AsyncClient, field: str) -> None:
     item = await create(client)
 
     response = await client.patch(f"/items/{item['id']}", json={field: None})

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
 
-ItemId: TypeAlias = int
+ItemId = int
 
 
 @dataclass(frozen=True, slots=True)

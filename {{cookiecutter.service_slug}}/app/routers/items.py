@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.dependencies import ItemIdPath, ItemServiceDep, PaginationDep
@@ -10,8 +12,12 @@ from app.services.audit import record_item_event
 
 router = APIRouter(prefix="/items", tags=["items"])
 
-NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such item."}}
-CONFLICT = {status.HTTP_409_CONFLICT: {"model": Problem, "description": "Name already taken."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such item."}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {"model": Problem, "description": "Name already taken."}
+}
 
 
 def _new_item(payload: ItemCreate) -> NewItem:
