@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import ServiceUnavailable, postgres_server, services_required
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, meaning in {
+        "tier1": "every combination: render, residue, ownership, compile, ruff, parse",
+        "tier2": "every combination: install, mypy --strict, the project's own tests on real services",
+        "hooks": "answer validation in the pre-gen hook",
+    }.items():
+        config.addinivalue_line("markers", f"{marker}: {meaning}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for the session; missing binaries skip locally, fail in CI."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServiceUnavailable as error:
+        if services_required():
+            pytest.fail(f"required service missing: {error}")
+        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")

@@ -1,0 +1,104 @@
+"""The pre-gen hook rejects each bad answer with one clear line and leaves nothing behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.template import TEMPLATE_DIR
+
+pytestmark = pytest.mark.hooks
+
+
+def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "-o",
+            str(output_dir),
+            str(TEMPLATE_DIR),
+            *answers,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("service_slug=Orders", "invalid service_slug 'Orders': must be a DNS-1123 label"),
+        (
+            "service_slug=orders_service",
+            "invalid service_slug 'orders_service': must be a DNS-1123 label",
+        ),
+        ("service_slug=9orders", "invalid service_slug '9orders': must be a DNS-1123 label"),
+        ("service_slug=orders-", "invalid service_slug 'orders-': must be a DNS-1123 label"),
+        ("service_slug=" + "a" * 64, "must be at most 63 characters"),
+        ("service_slug=import", "invalid service_slug 'import': 'import' is a Python keyword"),
+        ("project_name=   ", "invalid project_name '   ': must not be empty"),
+        (
+            "author_email=not-an-email",
+            "invalid author_email 'not-an-email': must be an email address",
+        ),
+        ("author_email=a@b", "invalid author_email 'a@b': must be an email address"),
+        ("version=1.0-beta", "invalid version '1.0-beta': must be a PEP 440 version"),
+        ("version=v1", "invalid version 'v1': must be a PEP 440 version"),
+    ],
+)
+def test_bad_answer_stops_with_one_line_and_no_directory(
+    tmp_path: Path, answer: str, message: str
+) -> None:
+    result = run_cookiecutter(tmp_path, answer)
+
+    assert result.returncode == 1
+    our_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: invalid")]
+    assert len(our_lines) == 1, result.stderr
+    assert message in our_lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("answer", ["database=mysql", "python_version=3.9"])
+def test_unknown_choice_is_refused_before_rendering(tmp_path: Path, answer: str) -> None:
+    result = run_cookiecutter(tmp_path, answer)
+
+    name, value = answer.split("=")
+    assert result.returncode == 1
+    assert f"{value} provided for choice variable {name}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ("service_slug=a",),
+        ("service_slug=" + "a" * 63,),
+        (
+            "service_slug=billing-v2",
+            "version=2.0.0rc1",
+            "author_email=first.last+team@corp.example.io",
+        ),
+    ],
+)
+def test_good_edge_answers_render(tmp_path: Path, answers: tuple[str, ...]) -> None:
+    result = run_cookiecutter(tmp_path, *answers)
+
+    assert result.returncode == 0, result.stderr
+    slug = answers[0].split("=")[1]
+    assert (tmp_path / slug / "app" / "main.py").is_file()
+    assert f'name = "{slug}"' in (tmp_path / slug / "pyproject.toml").read_text()
+
+
+def test_slug_is_derived_from_the_project_name(tmp_path: Path) -> None:
+    result = run_cookiecutter(tmp_path, "project_name=Billing Engine")
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "billing-engine").is_dir()
+    assert "BILLING_ENGINE_LOG_LEVEL" in (tmp_path / "billing-engine" / ".env").read_text()
