@@ -1,0 +1,42 @@
+.DEFAULT_GOAL := help
+UV ?= uv
+PYTEST := $(UV) run --no-sync pytest
+
+# Run one test tier and print how long it took, keeping pytest's exit status.
+define tier
+	@start=$$(date +%s); $(PYTEST) -m $(1) $(2); status=$$?; \
+	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
+endef
+
+.PHONY: help install test test-tier1 test-hooks test-tier2 lint docs bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-11s %s\n", $$1, $$2}'
+
+install: ## Create .venv with the test and docs tools
+	@command -v $(UV) >/dev/null 2>&1 || { echo "uv is required: pip install uv" >&2; exit 1; }
+	$(UV) sync --quiet
+
+test: install test-tier1 test-hooks test-tier2 ## Run the whole template test suite, tier by tier
+
+test-tier1: install ## Every combination: render, residue, ownership, compile, ruff, parse
+	$(call tier,tier1,-n auto)
+
+test-hooks: install ## Answer validation
+	$(call tier,hooks,-n auto)
+
+test-tier2: install ## Every combination: install, mypy --strict, own tests on SQLite and PostgreSQL
+	$(call tier,tier2,-n 2 --dist loadgroup)
+
+lint: install ## Lint the template's own Python (hooks, tests, bench)
+	$(UV) run --no-sync ruff check hooks tests bench
+	$(UV) run --no-sync ruff format --check hooks tests bench
+
+docs: install ## Build the documentation site with strict warnings
+	$(UV) run --no-sync mkdocs build --strict --quiet
+
+bench: install ## Load-test the default rendering against bare Starlette and raw asyncpg
+	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)
+
+clean: ## Remove the virtualenv, caches and the built site
+	rm -rf .venv site .pytest_cache .ruff_cache

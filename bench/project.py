@@ -1,0 +1,98 @@
+"""Render the template, build the rendered project's venv and migrate its database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+# The interpreter the rendered project is built with; uv cannot download one here.
+DEFAULT_PYTHON = Path(
+    os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"), "versions/3.12.1/bin/python3.12"
+)
+VERSIONED_PACKAGES = ("fastapi", "starlette", "pydantic", "uvicorn", "sqlalchemy", "asyncpg")
+
+# Interpreter tuning inherited from the caller's shell (dev mode, asyncio debug,
+# tracemalloc, extra import paths) would skew timings, so children never see it.
+_SCRUBBED_PREFIXES = ("PYTHON",)
+_SCRUBBED_NAMES = frozenset({"VIRTUAL_ENV", "WEB_CONCURRENCY", "DATABASE_URL"})
+
+
+def render(template_dir: Path, output_dir: Path) -> Path:
+    """Render the template's defaults; returns the project directory."""
+    return Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(output_dir)))
+
+
+def env_prefix(project_dir: Path) -> str:
+    # Mirrors cookiecutter.json's __env_prefix, derived from the rendered slug.
+    return project_dir.name.upper().replace("-", "_") + "_"
+
+
+def child_env(prefix: str, **extra: str) -> dict[str, str]:
+    """The caller's environment minus anything that changes what we measure."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in _SCRUBBED_NAMES
+        and not name.startswith(prefix)
+        and not name.startswith(_SCRUBBED_PREFIXES)
+    }
+    env.update(extra)
+    return env
+
+
+def interpreter() -> str:
+    return os.environ.get("BENCH_PYTHON") or str(DEFAULT_PYTHON)
+
+
+def sync_venv(project_dir: Path, env: dict[str, str], *, offline: bool) -> Path:
+    """`uv sync --no-dev`; returns the venv's python.
+
+    Bytecode is compiled up front, as a production image would, so the first
+    server start does not pay for compiling every dependency.
+    """
+    command = ["uv", "sync", "--no-dev", "--compile-bytecode"]
+    if offline:
+        command.append("--offline")
+    uv_env = {**env, "UV_PYTHON": interpreter(), "UV_PYTHON_DOWNLOADS": "never"}
+    _run(command, cwd=project_dir, env=uv_env)
+    return project_dir / ".venv" / "bin" / "python"
+
+
+def migrate(project_dir: Path, env: dict[str, str]) -> None:
+    _run([str(project_dir / ".venv/bin/alembic"), "upgrade", "head"], cwd=project_dir, env=env)
+
+
+def fast_stack_flags(python: Path) -> list[str]:
+    """uvloop + httptools when the venv has them (uvicorn[standard] brings both)."""
+    probe = subprocess.run(  # noqa: S603 (argv list, no shell)
+        [str(python), "-c", "import uvloop, httptools"], capture_output=True, check=False
+    )
+    return ["--loop", "uvloop", "--http", "httptools"] if probe.returncode == 0 else []
+
+
+def package_versions(python: Path) -> dict[str, str]:
+    script = (
+        "import importlib.metadata as m, json, platform, sys\n"
+        f"names = {list(VERSIONED_PACKAGES)!r}\n"
+        "versions = {n: m.version(n) for n in names}\n"
+        "versions['python'] = platform.python_version()\n"
+        "json.dump(versions, sys.stdout)\n"
+    )
+    output = subprocess.run(  # noqa: S603 (argv list, no shell)
+        [str(python), "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    return dict(json.loads(output))
+
+
+def _run(command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(  # noqa: S603 (argv list, no shell)
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )

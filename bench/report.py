@@ -1,0 +1,130 @@
+"""The results table, the ratios against the baselines, and the JSON document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from loadgen import LoadResult
+
+STARLETTE_HEALTH = "starlette /health"
+RENDERED_HEALTH = "rendered /health"
+ASYNCPG_ITEM = "raw-asyncpg GET /items/{id}"
+RENDERED_ITEM = "rendered GET /items/{id}"
+RENDERED_ITEM_HIGH = "rendered GET /items/{id} @256"
+RENDERED_HEALTH_QUIET = "rendered /health, access log off"
+RENDERED_ITEM_QUIET = "rendered GET /items/{id}, access log off"
+
+# Headline rows first, in the order the brief lists them; secondary rows after.
+DISPLAY_ORDER = (
+    STARLETTE_HEALTH,
+    RENDERED_HEALTH,
+    ASYNCPG_ITEM,
+    RENDERED_ITEM,
+    RENDERED_ITEM_HIGH,
+    RENDERED_HEALTH_QUIET,
+    RENDERED_ITEM_QUIET,
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    url: str
+    load: LoadResult
+    rss_mib: float
+    peak_rss_mib: float
+    startup_s: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "case": self.label,
+            "url": self.url,
+            **self.load.as_dict(),
+            "rss_mib": round(self.rss_mib, 1),
+            "peak_rss_mib": round(self.peak_rss_mib, 1),
+            "startup_s": round(self.startup_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Ratio:
+    name: str
+    numerator: str
+    denominator: str
+    target: float
+    value: float
+
+    @property
+    def passed(self) -> bool:
+        return self.value >= self.target
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "target": self.target,
+            "value": round(self.value, 3),
+            "passed": self.passed,
+        }
+
+
+ITEM_TARGET = 0.6
+HEALTH_TARGET = 0.5
+# (numerator, denominator, target): req/s of the rendered service over its baseline.
+RATIO_SPECS = (
+    (RENDERED_ITEM, ASYNCPG_ITEM, ITEM_TARGET),
+    (RENDERED_HEALTH, STARLETTE_HEALTH, HEALTH_TARGET),
+    (RENDERED_ITEM_QUIET, ASYNCPG_ITEM, ITEM_TARGET),
+    (RENDERED_HEALTH_QUIET, STARLETTE_HEALTH, HEALTH_TARGET),
+)
+
+
+def ratios(cases: Sequence[Case]) -> list[Ratio]:
+    rps = {case.label: case.load.requests_per_s for case in cases}
+    return [
+        Ratio(f"{top} vs {bottom}", top, bottom, target, rps[top] / rps[bottom])
+        for top, bottom, target in RATIO_SPECS
+        if top in rps and rps.get(bottom)
+    ]
+
+
+def ordered(cases: Sequence[Case]) -> list[Case]:
+    return sorted(cases, key=lambda case: DISPLAY_ORDER.index(case.label))
+
+
+def format_table(cases: Sequence[Case]) -> str:
+    header = ("case", "conns", "req/s", "p50 ms", "p99 ms", "errors", "RSS MiB", "startup s")
+    rows = [
+        (
+            case.label,
+            str(case.load.connections),
+            f"{case.load.requests_per_s:,.0f}",
+            f"{case.load.p50_ms:.2f}",
+            f"{case.load.p99_ms:.2f}",
+            str(case.load.errors),
+            f"{case.rss_mib:.1f}",
+            f"{case.startup_s:.2f}",
+        )
+        for case in ordered(cases)
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        # Text left-aligned, numbers right-aligned.
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest))
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join((line(header), rule, *(line(row) for row in rows)))
+
+
+def format_ratios(items: Sequence[Ratio]) -> str:
+    width = max((len(item.name) for item in items), default=0)
+    return "\n".join(
+        f"{item.name.ljust(width)}  {item.value:5.2f}  (target >= {item.target:.2f})  "
+        f"{'PASS' if item.passed else 'BELOW'}"
+        for item in items
+    )

@@ -1,0 +1,159 @@
+"""Tier 2: every combination installs, passes mypy --strict and its own tests on real services."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.interpreters import find_python
+from tests.render import render
+from tests.services import free_port, services_required
+from tests.template import all_combinations, combination_id
+
+pytestmark = pytest.mark.tier2
+
+ANSWERS = list(all_combinations())
+
+
+def params(answer_sets: list[dict[str, str]]) -> list[object]:
+    # One xdist group per combination keeps its installed venv on one worker.
+    return [
+        pytest.param(
+            answers,
+            id=combination_id(answers),
+            marks=pytest.mark.xdist_group(combination_id(answers)),
+        )
+        for answers in answer_sets
+    ]
+
+
+EVERY_COMBINATION = params(ANSWERS)
+WITH_POSTGRES = params([answers for answers in ANSWERS if answers["database"] == "postgres"])
+
+
+def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
+    result = subprocess.run(
+        list(args),
+        cwd=project,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{output[-6000:]}"
+    return output
+
+
+def assert_everything_passed(pytest_output: str) -> None:
+    # The summary must be "N passed in T": no failures, errors, or skips hiding gaps.
+    summary = pytest_output.strip().splitlines()[-1]
+    assert re.fullmatch(r"=* ?\d+ passed in [\d.]+s( \(.*\))? ?=*", summary), summary
+
+
+def python_for(version: str) -> str:
+    python = find_python(version)
+    if python is None:
+        message = f"no Python {version} interpreter on this machine"
+        if services_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
+@pytest.fixture(scope="module")
+def installed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    answers: dict[str, str] = request.param
+    python = python_for(answers["python_version"])
+    project = render(tmp_path_factory.mktemp("tier2"), answers)
+    run(project, "uv", "sync", "--python", python, "--quiet")
+    return project, answers
+
+
+@pytest.mark.parametrize("installed", EVERY_COMBINATION, indirect=True)
+def test_mypy_strict(installed: tuple[Path, dict[str, str]]) -> None:
+    project, _ = installed
+    output = run(project, "uv", "run", "--no-sync", "mypy", ".")
+    assert "Success: no issues found" in output
+
+
+@pytest.mark.parametrize("installed", EVERY_COMBINATION, indirect=True)
+def test_own_tests_pass_on_the_default_store(installed: tuple[Path, dict[str, str]]) -> None:
+    project, _ = installed
+    output = run(
+        project, "uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider", "--cov"
+    )
+    assert_everything_passed(output)
+
+
+@pytest.mark.parametrize("installed", WITH_POSTGRES, indirect=True)
+def test_own_tests_pass_on_postgresql(
+    installed: tuple[Path, dict[str, str]], postgres_url: str
+) -> None:
+    project, _ = installed
+    url = postgres_url
+    output = run(
+        project,
+        "uv",
+        "run",
+        "--no-sync",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--cov",
+        env={"TEST_DATABASE_URL": url},
+    )
+    assert_everything_passed(output)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """The README's first command: render the defaults and `make dev` them."""
+    project = render(tmp_path, {})
+    port = free_port()
+    env = {**os.environ, "UV_PYTHON": python_for("3.12"), "PORT": str(port)}
+    process = subprocess.Popen(
+        ["make", "dev"],
+        cwd=project,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_make_dev_serves_docs_on_sqlite(served: str) -> None:
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(f"{served}/docs", timeout=2) as response:
+                assert response.status == 200
+                assert b"swagger-ui" in response.read()
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    request = urllib.request.Request(
+        f"{served}/items", data=b'{"name": "first"}', headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 201
