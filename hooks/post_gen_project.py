@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 PROJECT_DIR = Path.cwd()
-# Rendered as JSON text, parsed here: JSON null/true/false are not Python literals.
-CONTEXT = json.loads({{ cookiecutter | tojson | tojson }})
+# Raw triple quotes keep this file valid Python before rendering, and tojson's
+# escaping keeps any answer from ending the string early.
+CONTEXT = json.loads(r"""{{ cookiecutter | tojson }}""")
 ANSWERS: dict[str, str] = {k: v for k, v in CONTEXT.items() if not k.startswith("_")}
 MANIFEST_RULES: list[dict] = CONTEXT["_manifest"]["rules"]
 

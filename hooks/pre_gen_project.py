@@ -6,18 +6,14 @@ answer, the value and the rule; cookiecutter then removes the project folder.
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import sys
 
-ANSWERS = {
-    "project_name": {{ cookiecutter.project_name | tojson }},
-    "service_slug": {{ cookiecutter.service_slug | tojson }},
-    "author_email": {{ cookiecutter.author_email | tojson }},
-    "version": {{ cookiecutter.version | tojson }},
-    "python_version": {{ cookiecutter.python_version | tojson }},
-    "database": {{ cookiecutter.database | tojson }},
-}
+# Raw triple quotes keep this file valid Python before rendering, and tojson's
+# escaping keeps any answer from ending the string early.
+ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 DNS_1123_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
@@ -36,9 +32,18 @@ class InvalidAnswer(Exception):
         super().__init__(f"invalid {name} {value!r}: {rule}")
 
 
-def check_project_name(value: str) -> None:
-    if not value.strip():
-        raise InvalidAnswer("project_name", value, "must not be empty")
+# Free text lands in Python string literals; these bounds keep those lines within
+# the rendered project's 100-column lint limit.
+TEXT_LIMITS = {"project_name": 60, "description": 72, "author_name": 60}
+
+
+def check_free_text(name: str, value: str) -> None:
+    if name != "description" and not value.strip():
+        raise InvalidAnswer(name, value, "must not be empty")
+    if len(value) > TEXT_LIMITS[name]:
+        raise InvalidAnswer(name, value, f"must be at most {TEXT_LIMITS[name]} characters")
+    if any(not char.isprintable() for char in value):
+        raise InvalidAnswer(name, value, "must be one line of printable text")
 
 
 def check_service_slug(value: str) -> None:
@@ -76,7 +81,8 @@ def check_choice(name: str, value: str) -> None:
 
 def main() -> int:
     try:
-        check_project_name(ANSWERS["project_name"])
+        for name in TEXT_LIMITS:
+            check_free_text(name, ANSWERS[name])
         check_service_slug(ANSWERS["service_slug"])
         check_author_email(ANSWERS["author_email"])
         check_version(ANSWERS["version"])

@@ -10,7 +10,7 @@ from tests.services import ServiceUnavailable, postgres_server, services_require
 def pytest_configure(config: pytest.Config) -> None:
     for marker, meaning in {
         "tier1": "every combination: render, residue, ownership, compile, ruff, parse",
-        "tier2": "every combination: install, mypy --strict, the project's own tests on real services",
+        "tier2": "every combination: install, mypy --strict, own tests on real services",
         "hooks": "answer validation in the pre-gen hook",
     }.items():
         config.addinivalue_line("markers", f"{marker}: {meaning}")

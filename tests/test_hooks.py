@@ -49,6 +49,9 @@ def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedPro
             "invalid author_email 'not-an-email': must be an email address",
         ),
         ("author_email=a@b", "invalid author_email 'a@b': must be an email address"),
+        ("project_name=" + "N" * 61, "invalid project_name 'NNN"),
+        ("description=" + "d" * 73, "must be at most 72 characters"),
+        ("author_name=", "invalid author_name '': must not be empty"),
         ("version=1.0-beta", "invalid version '1.0-beta': must be a PEP 440 version"),
         ("version=v1", "invalid version 'v1': must be a PEP 440 version"),
     ],
@@ -102,3 +105,33 @@ def test_slug_is_derived_from_the_project_name(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "billing-engine").is_dir()
     assert "BILLING_ENGINE_LOG_LEVEL" in (tmp_path / "billing-engine" / ".env").read_text()
+
+
+def test_quotes_and_unicode_in_free_text_render_valid_code(tmp_path: Path) -> None:
+    result = run_cookiecutter(
+        tmp_path,
+        'project_name=Zoë\'s "Quoted" Service',
+        "service_slug=quoted",
+        "description=Says \"hi\" \\ and 'bye' — politely",
+        "author_name=Zoë O'Brien",
+    )
+
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "quoted"
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout
+    namespace: dict[str, object] = {}
+    main_source = (project / "app" / "main.py").read_text()
+    title_line = next(line for line in main_source.splitlines() if "title=" in line)
+    exec("title = " + title_line.strip().removeprefix("title=").rstrip(","), namespace)
+    assert namespace["title"] == 'Zoë\'s "Quoted" Service'
+    import tomllib
+
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert meta["description"] == "Says \"hi\" \\ and 'bye' — politely"
+    assert meta["authors"][0]["name"] == "Zoë O'Brien"

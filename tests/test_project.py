@@ -43,15 +43,15 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: f
     result = subprocess.run(
         list(args),
         cwd=project,
-        env={**os.environ, **(env or {})},
+        # Inherit nothing of the template's own venv: the project uses its own .venv.
+        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | (env or {}),
         capture_output=True,
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{output[-6000:]}"
-    return output
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{(result.stdout + result.stderr)[-6000:]}"
+    return result.stdout
 
 
 def assert_everything_passed(pytest_output: str) -> None:
@@ -123,9 +123,9 @@ def served(tmp_path: Path) -> Iterator[str]:
     """The README's first command: render the defaults and `make dev` them."""
     project = render(tmp_path, {})
     port = free_port()
-    env = {**os.environ, "UV_PYTHON": python_for("3.12"), "PORT": str(port)}
+    env = {**os.environ, "PORT": str(port)}
     process = subprocess.Popen(
-        ["make", "dev"],
+        ["make", "dev", f"PYTHON={python_for('3.12')}"],
         cwd=project,
         env=env,
         start_new_session=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import {% if cookiecutter.database == "postgres" %}AliasChoices, {% endif %}Field, SecretStr, model_validator
+from pydantic import {% if cookiecutter.database == "postgres" %}AliasChoices, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" %}field_validator, {% endif %}model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Placeholders people paste from tutorials; never acceptable outside development.
@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     docs_enabled: bool = True
     cors_origins: list[str] = Field(default_factory=list)
     gzip_minimum_size: int = Field(default=1000, ge=0, description="0 disables compression.")
+
+{%- if cookiecutter.database == "postgres" %}
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_the_async_driver(cls, url: str) -> str:
+        # Platforms inject postgres:// or postgresql://; the app needs the asyncpg driver.
+        for scheme in ("postgres://", "postgresql://"):
+            if url.startswith(scheme):
+                return "postgresql+asyncpg://" + url.removeprefix(scheme)
+        return url
+{%- endif %}
 
     @model_validator(mode="after")
     def _require_strong_secret_outside_development(self) -> Self:

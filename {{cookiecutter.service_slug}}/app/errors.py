@@ -1,13 +1,13 @@
 """One error shape for every response: RFC 9457 problem details.
 
 Services raise the domain errors defined here; the handlers below turn them,
-HTTP errors, validation errors and anything unexpected into
-application/problem+json so clients parse a single format.
+HTTP errors and validation errors into
+application/problem+json so clients parse a single format. Unexpected exceptions become a 500
+problem in app.middleware, where the request id is still known.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -17,8 +17,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -84,15 +82,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error", extra={"path": request.url.path})
-    return problem_response(
-        HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.", instance=request.url.path
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unexpected_error)

@@ -13,6 +13,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import problem_response
 from app.logging import request_id_var
 from app.metrics import HttpMetrics
 
@@ -21,6 +22,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 access_logger = logging.getLogger("app.access")
+error_logger = logging.getLogger("app.errors")
 
 
 class ObservabilityMiddleware:
@@ -37,12 +39,13 @@ class ObservabilityMiddleware:
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
         token = request_id_var.set(request_id)
         status = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_request_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, response_started = message["status"], True
                 headers = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER, request_id.encode("latin-1")))
                 message = {**message, "headers": headers}
@@ -51,6 +54,16 @@ class ObservabilityMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            # Handled here rather than by Starlette's outermost error middleware so
+            # the log line and the 500 response both carry the request id.
+            error_logger.exception("unhandled error", extra={"path": scope["path"]})
+            if response_started:
+                raise
+            response = problem_response(
+                500, "An unexpected error occurred.", instance=scope["path"]
+            )
+            await response(scope, receive, send_with_request_id)
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.in_flight.dec()

@@ -29,10 +29,11 @@ async def test_ready_reports_each_dependency(client: httpx.AsyncClient) -> None:
 
 
 async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None:
-    # A real failure: SQLite cannot open a file in a directory that does not exist.
+    # A real failure: nothing listens on port 1, so the connection is refused.
     settings = Settings(
         environment="test",
-        database_url="sqlite+aiosqlite:////nonexistent-dir/for/sure/db.sqlite",
+        database_url="postgresql+asyncpg://user:password@127.0.0.1:1/db",
+        database_timeout_seconds=2,
         _env_file=None,
     )
     app = create_app(settings)

@@ -106,19 +106,28 @@ async def test_openapi_documents_problem_responses(client: httpx.AsyncClient) ->
     }
 
 
-async def test_unexpected_error_is_500_problem_without_internals(app: FastAPI) -> None:
+async def test_unexpected_error_is_500_problem_without_internals(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     @app.get("/explode")
     async def explode() -> None:
         raise RuntimeError("secret internals")
 
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/explode")
+        with caplog.at_level(logging.ERROR, logger="app.errors"):
+            response = await client.get("/explode", headers={"X-Request-ID": "req-500"})
+        metrics = (await client.get("/metrics")).text
 
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "req-500"
     assert "secret internals" not in response.text
     assert response.json()["title"] == "Internal Server Error"
+    [record] = [r for r in caplog.records if r.name == "app.errors"]
+    logged = json.loads(JsonFormatter().format(record))
+    assert "RuntimeError: secret internals" in logged["exception"]
+    assert 'route="/explode",status="500"' in metrics
 
 
 async def test_unknown_route_and_method_use_problem_shape(client: httpx.AsyncClient) -> None:
