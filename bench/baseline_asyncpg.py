@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TypedDict
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, HTTPException, Request
 from pydantic import BaseModel
 

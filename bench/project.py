@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
+from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
 # The interpreter the rendered project is built with; uv cannot download one here.
 DEFAULT_PYTHON = Path(
@@ -23,7 +26,23 @@ _SCRUBBED_NAMES = frozenset({"VIRTUAL_ENV", "WEB_CONCURRENCY", "DATABASE_URL"})
 
 def render(template_dir: Path, output_dir: Path) -> Path:
     """Render the template's defaults; returns the project directory."""
-    return Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(output_dir)))
+    with _stdout_to_stderr():
+        return Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(output_dir)))
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    # The post-gen hook (a subprocess) prints next steps; keep stdout for the
+    # results so `run.py > results.txt` holds only the table.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def env_prefix(project_dir: Path) -> str:
