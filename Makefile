@@ -33,7 +33,7 @@ lint: install ## Lint the template's own Python (hooks, tests, bench)
 	$(UV) run --no-sync ruff format --check hooks tests bench
 
 docs: install ## Build the documentation site with strict warnings
-	$(UV) run --no-sync mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs build --strict --quiet
 
 bench: install ## Load-test the default rendering against bare Starlette and raw asyncpg
 	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)

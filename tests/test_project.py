@@ -50,7 +50,9 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: f
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{(result.stdout + result.stderr)[-6000:]}"
+    assert result.returncode == 0, (
+        f"{' '.join(args)} failed:\n{(result.stdout + result.stderr)[-6000:]}"
+    )
     return result.stdout
 
 

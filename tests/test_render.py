@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pytest_cookies.plugin import Cookies
 
-from tests.render import render
 from tests.template import (
     MANIFEST_RULES,
     PROJECT_TEMPLATE,
+    TEMPLATE_DIR,
     all_combinations,
     combination_id,
     expected_files,
@@ -30,8 +31,11 @@ RESIDUE = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module", params=COMBINATIONS, ids=combination_id)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render(tmp_path_factory.mktemp("render"), request.param)
+def project(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
+    result = cookies_session.bake(extra_context=request.param, template=str(TEMPLATE_DIR))
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    return Path(result.project_path)
 
 
 @pytest.fixture
