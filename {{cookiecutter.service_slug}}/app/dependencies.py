@@ -6,18 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from app.config import Settings
 from app.models.item import ItemId
 from app.services.items import ItemService
 
 MAX_PAGE_SIZE = 100
 # Ids are 64-bit in the database; larger values could never match.
 MAX_ITEM_ID = 2**63 - 1
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def get_item_service(request: Request) -> ItemService:
@@ -34,7 +28,6 @@ class Pagination:
         self.offset = offset
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
 PaginationDep = Annotated[Pagination, Depends()]
 ItemIdPath = Annotated[ItemId, Path(ge=1, le=MAX_ITEM_ID, description="Item id.")]
