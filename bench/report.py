@@ -11,6 +11,7 @@ STARLETTE_HEALTH = "starlette /health"
 FASTAPI_HEALTH = "bare fastapi /health (raw-asyncpg app)"
 RENDERED_HEALTH = "rendered /health"
 ASYNCPG_ITEM = "raw-asyncpg GET /items/{id}"
+ASYNCPG_ITEM_HIGH = "raw-asyncpg GET /items/{id} @256"
 RENDERED_ITEM = "rendered GET /items/{id}"
 RENDERED_ITEM_HIGH = "rendered GET /items/{id} @256"
 RENDERED_HEALTH_QUIET = "rendered /health, access log off"
@@ -23,6 +24,7 @@ DISPLAY_ORDER = (
     ASYNCPG_ITEM,
     RENDERED_ITEM,
     RENDERED_ITEM_HIGH,
+    ASYNCPG_ITEM_HIGH,
     RENDERED_HEALTH_QUIET,
     RENDERED_ITEM_QUIET,
     FASTAPI_HEALTH,
