@@ -80,35 +80,26 @@ def postgres_server() -> Iterator[str]:
     if run_as:
         os.chown(workdir, run_as["user"], run_as["group"])  # type: ignore[arg-type]
     data, port = workdir / "data", free_port()
-    subprocess.run(
-        [initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
-        check=True,
-        capture_output=True,
-        **run_as,  # type: ignore[arg-type]
-    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off"
-    subprocess.run(
-        [
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(workdir / "log"),
-            "-o",
-            options,
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-        **run_as,  # type: ignore[arg-type]
-    )
     try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
-    finally:
         subprocess.run(
-            [pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            [initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+            check=True,
             capture_output=True,
             **run_as,  # type: ignore[arg-type]
         )
+        subprocess.run(
+            [pg_ctl, "-D", str(data), "-l", str(workdir / "log"), "-o", options, "-w", "start"],
+            check=True,
+            capture_output=True,
+            **run_as,  # type: ignore[arg-type]
+        )
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                capture_output=True,
+                **run_as,  # type: ignore[arg-type]
+            )
         shutil.rmtree(workdir, ignore_errors=True)

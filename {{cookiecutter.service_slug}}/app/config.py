@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("{{ cookiecutter.__env_prefix }}DATABASE_URL", "DATABASE_URL"),
     )
     database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
+    database_max_overflow: int = Field(default=0, ge=0)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
 {%- endif %}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -14,20 +15,27 @@ MAX_PAGE_SIZE = 100
 MAX_ITEM_ID = 2**63 - 1
 
 
-def get_item_service(request: Request) -> ItemService:
+# Dependencies are `async def` even without awaiting anything: FastAPI runs plain
+# `def` dependencies in a thread pool, a thread hop per request for no benefit.
+
+
+async def get_item_service(request: Request) -> ItemService:
     return ItemService(request.app.state.item_repository)
 
 
+@dataclass(frozen=True, slots=True)
 class Pagination:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")] = 20,
-        offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
-    ) -> None:
-        self.limit = limit
-        self.offset = offset
+    limit: int
+    offset: int
+
+
+async def get_pagination(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")] = 20,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Pagination:
+    return Pagination(limit=limit, offset=offset)
 
 
 ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
-PaginationDep = Annotated[Pagination, Depends()]
+PaginationDep = Annotated[Pagination, Depends(get_pagination)]
 ItemIdPath = Annotated[ItemId, Path(ge=1, le=MAX_ITEM_ID, description="Item id.")]

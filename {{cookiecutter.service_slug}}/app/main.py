@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 {%- if cookiecutter.database == "postgres" %}
@@ -37,6 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.readiness_checks = {
         "database": partial(ping, engine, settings.database_timeout_seconds)
     }
+    freeze_startup_objects()
     try:
         yield
     finally:
@@ -49,8 +51,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # In-memory store: every restart starts empty (see README).
     app.state.item_repository = MemoryItemRepository()
     app.state.readiness_checks = {}
+    freeze_startup_objects()
     yield
 {%- endif %}
+
+
+def freeze_startup_objects() -> None:
+    """Exclude everything created at startup from garbage collection.
+
+    Under load the collector otherwise rescans every imported module and route
+    on each full pass: ~50 ms pauses that free nothing.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

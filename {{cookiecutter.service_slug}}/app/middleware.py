@@ -21,6 +21,10 @@ REQUEST_ID_HEADER = b"x-request-id"
 # Accept a caller's id only if it is short and harmless to log and echo.
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
+# Probes and scrapes arrive every few seconds from every replica; logging them
+# buries real traffic. They still count in the metrics.
+QUIET_PATHS = frozenset({"/health", "/metrics"})
+
 access_logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.errors")
 
@@ -71,7 +75,7 @@ class ObservabilityMiddleware:
             labels = (scope["method"], route, str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(elapsed)
-            if self.access_log:
+            if self.access_log and scope["path"] not in QUIET_PATHS:
                 access_logger.info(
                     "request",
                     extra={

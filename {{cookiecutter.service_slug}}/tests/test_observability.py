@@ -49,6 +49,16 @@ async def test_access_log_line_carries_request_id_and_route(
     assert line["duration_ms"] >= 0
 
 
+async def test_probes_are_not_access_logged(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        await client.get("/health")
+        await client.get("/metrics")
+
+    assert [r for r in caplog.records if r.name == "app.access"] == []
+
+
 def test_json_formatter_includes_context_request_id_and_exception() -> None:
     try:
         raise ValueError("boom")

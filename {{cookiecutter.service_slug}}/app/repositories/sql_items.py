@@ -41,8 +41,12 @@ def _to_item(row: Row[Any]) -> Item:
 class SqlItemRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Single-statement reads need no transaction: autocommit saves the BEGIN and
+        # ROLLBACK round trips that would otherwise triple the cost of a read.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def page(self, *, limit: int, offset: int) -> ItemPage:
+        # One transaction so the total and the page come from the same snapshot.
         async with self._engine.connect() as connection:
             total = (await connection.execute(_COUNT)).scalar_one()
             rows = await connection.execute(_SELECT_PAGE, {"limit": limit, "offset": offset})
@@ -51,7 +55,7 @@ class SqlItemRepository:
             )
 
     async def get(self, item_id: ItemId) -> Item | None:
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             row = (await connection.execute(_SELECT_ONE, {"item_id": item_id})).first()
         return None if row is None else _to_item(row)
 
