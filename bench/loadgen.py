@@ -46,7 +46,7 @@ def run_wrk(url: str, *, connections: int, duration_s: int) -> LoadResult:
         f"--timeout={REQUEST_TIMEOUT_S}s", "-s", str(LUA_SCRIPT), url,
     ]  # fmt: skip
     # The wrk process is killed by subprocess.run if we are interrupted.
-    completed = subprocess.run(  # noqa: S603 (argv list, no shell)
+    completed = subprocess.run(
         command, capture_output=True, text=True, check=False, timeout=duration_s + 60
     )
     if completed.returncode != 0:

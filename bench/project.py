@@ -87,7 +87,7 @@ def migrate(project_dir: Path, env: dict[str, str]) -> None:
 
 def fast_stack_flags(python: Path) -> list[str]:
     """uvloop + httptools when the venv has them (uvicorn[standard] brings both)."""
-    probe = subprocess.run(  # noqa: S603 (argv list, no shell)
+    probe = subprocess.run(
         [str(python), "-c", "import uvloop, httptools"], capture_output=True, check=False
     )
     return ["--loop", "uvloop", "--http", "httptools"] if probe.returncode == 0 else []
@@ -101,16 +101,14 @@ def package_versions(python: Path) -> dict[str, str]:
         "versions['python'] = platform.python_version()\n"
         "json.dump(versions, sys.stdout)\n"
     )
-    output = subprocess.run(  # noqa: S603 (argv list, no shell)
+    output = subprocess.run(
         [str(python), "-c", script], capture_output=True, text=True, check=True
     ).stdout
     return dict(json.loads(output))
 
 
 def _run(command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
-    result = subprocess.run(  # noqa: S603 (argv list, no shell)
-        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(
             f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
