@@ -68,7 +68,10 @@ def test_bad_answer_stops_with_one_line_and_no_directory(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("answer", ["database=mysql", "python_version=3.9"])
+@pytest.mark.parametrize(
+    "answer",
+    ["database=mysql", "python_version=3.9", "kubernetes=maybe", "ci=jenkins", "license=GPL-3.0"],
+)
 def test_unknown_choice_is_refused_before_rendering(tmp_path: Path, answer: str) -> None:
     result = run_cookiecutter(tmp_path, answer)
 
@@ -135,3 +138,20 @@ def test_quotes_and_unicode_in_free_text_render_valid_code(tmp_path: Path) -> No
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert meta["description"] == "Says \"hi\" \\ and 'bye' — politely"
     assert meta["authors"][0]["name"] == "Zoë O'Brien"
+
+
+def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:
+    import ast
+
+    from tests.template import CHOICES
+
+    source = (TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text()
+    assignment = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "CHOICES"
+    )
+    hook_choices = ast.literal_eval(assignment.value)
+    assert {name: sorted(values) for name, values in hook_choices.items()} == {
+        name: sorted(values) for name, values in CHOICES.items()
+    }
