@@ -1,0 +1,181 @@
+"""Tier 3: representative renderings build into images that run the way production runs them.
+
+For each representative the rendered Dockerfile is built unmodified with podman,
+then the container runs as its own non-root user on the host network: migrations
+through the image's migrate command against a real PostgreSQL, an HTTP smoke test
+(health, ready, CRUD), the image's HEALTHCHECK, and a SIGTERM that must end the
+process cleanly within the grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import containers
+from tests.interpreters import find_python
+from tests.render import render
+from tests.services import ServiceUnavailable, free_port, services_required
+from tests.template import combination_id, database_representatives
+
+pytestmark = pytest.mark.tier3
+
+SERVICE_UID = 10001
+GRACE_SECONDS = 30  # what compose and Kubernetes give the container before SIGKILL
+REPRESENTATIVES = database_representatives()
+
+
+def fail_or_skip(message: str) -> None:
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(f"{message} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def python_base() -> str:
+    try:
+        containers.require_tools()
+    except ServiceUnavailable as error:
+        fail_or_skip(str(error))
+    python = find_python("3.12")
+    if python is None:
+        fail_or_skip("no Python 3.12 to put in the python:3.12-slim stand-in")
+    assert python is not None
+    return containers.stand_in_python_base("3.12", python)
+
+
+@pytest.fixture(scope="module", params=REPRESENTATIVES, ids=combination_id)
+def image(
+    request: pytest.FixtureRequest,
+    python_base: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    image_sizes: dict[str, int],
+) -> tuple[str, dict[str, str]]:
+    answers: dict[str, str] = request.param
+    assert answers["python_version"] == "3.12", "the stand-in base is built for 3.12"
+    project = render(tmp_path_factory.mktemp("tier3"), answers)
+    tag = containers.build_image(project, f"localhost/orders-service:{answers['database']}")
+    image_sizes[python_base] = containers.image_size(python_base)
+    image_sizes[f"{tag} ({combination_id(answers)})"] = containers.image_size(tag)
+    return tag, answers
+
+
+def database_env(answers: dict[str, str], postgres_url: str) -> list[str]:
+    if answers["database"] != "postgres":
+        return []
+    return ["--env", f"DATABASE_URL={postgres_url}"]
+
+
+@pytest.fixture(scope="module")
+def running(
+    image: tuple[str, dict[str, str]], request: pytest.FixtureRequest
+) -> Iterator[tuple[str, str]]:
+    """The container serving on a free host port; yields (container name, base URL)."""
+    tag, answers = image
+    env = []
+    if answers["database"] == "postgres":
+        postgres_url = request.getfixturevalue("postgres_url")
+        env = database_env(answers, postgres_url)
+        # The same image, its migrate command, before the service starts.
+        containers.podman("run", "--rm", "--network=host", *env, tag, "alembic", "upgrade", "head")
+    port = free_port()
+    name = f"tier3-{answers['database']}-{port}"
+    containers.podman(
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--network=host",
+        "--read-only",
+        "--tmpfs=/tmp",
+        "--cap-drop=ALL",
+        "--env",
+        f"UVICORN_PORT={port}",
+        *env,
+        tag,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, name)
+        yield name, url
+    finally:
+        containers.podman("rm", "--force", "--time", "0", name, check=False)
+
+
+def wait_until_serving(url: str, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if request("GET", f"{url}/health")[0] == 200:
+                return
+        time.sleep(0.3)
+    logs = containers.podman("logs", name, check=False)
+    raise AssertionError(f"{name} did not serve within {timeout}s:\n{logs.stdout}{logs.stderr}")
+
+
+def request(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    call = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(call, timeout=5) as response:
+            payload = response.read()
+            return response.status, json.loads(payload) if payload else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_health_and_readiness(running: tuple[str, str]) -> None:
+    _, url = running
+    assert request("GET", f"{url}/health") == (200, {"status": "ok"})
+    status, body = request("GET", f"{url}/ready")
+    assert status == 200, body
+    assert body["status"] == "ready"
+
+
+def test_items_crud_over_http(running: tuple[str, str]) -> None:
+    _, url = running
+    status, created = request("POST", f"{url}/items", {"name": "widget", "quantity": 3})
+    assert status == 201, created
+    item = f"{url}/items/{created['id']}"
+    assert request("GET", item)[1]["name"] == "widget"
+    assert request("PATCH", item, {"quantity": 5})[1]["quantity"] == 5
+    assert request("GET", f"{url}/items")[1]["total"] >= 1
+    assert request("DELETE", item)[0] == 204
+    assert request("GET", item)[0] == 404
+
+
+def test_uvicorn_is_pid_1_and_runs_as_the_service_user(running: tuple[str, str]) -> None:
+    name, _ = running
+    status = containers.podman("exec", name, "cat", "/proc/1/status").stdout
+    uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
+    assert {int(uid) for uid in uids} == {SERVICE_UID}
+    command = containers.podman("exec", name, "cat", "/proc/1/cmdline").stdout.split("\0")
+    # The console script: its interpreter, then the script itself.
+    assert "uvicorn" in [Path(part).name for part in command[:2]], command
+
+
+def test_image_healthcheck_passes(running: tuple[str, str]) -> None:
+    name, _ = running
+    result = containers.podman("healthcheck", "run", name, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sigterm_stops_cleanly_within_the_grace_period(running: tuple[str, str]) -> None:
+    name, _ = running
+    started = time.monotonic()
+    containers.podman("kill", "--signal", "TERM", name)
+    exit_code = containers.podman("wait", name, timeout=GRACE_SECONDS + 10).stdout.strip()
+    elapsed = time.monotonic() - started
+    assert exit_code == "0", containers.podman("logs", name, check=False).stderr[-3000:]
+    assert elapsed < GRACE_SECONDS
+    logs = containers.podman("logs", name)
+    assert "Finished server process" in logs.stdout + logs.stderr
