@@ -42,6 +42,7 @@ def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedPro
         ("service_slug=9orders", "invalid service_slug '9orders': must be a DNS-1123 label"),
         ("service_slug=orders-", "invalid service_slug 'orders-': must be a DNS-1123 label"),
         ("service_slug=" + "a" * 64, "must be at most 63 characters"),
+        ("service_slug=" + "a" * 56, "must be at most 55 characters with kubernetes=yes"),
         ("service_slug=import", "invalid service_slug 'import': 'import' is a Python keyword"),
         ("project_name=   ", "invalid project_name '   ': must not be empty"),
         (
@@ -85,7 +86,8 @@ def test_unknown_choice_is_refused_before_rendering(tmp_path: Path, answer: str)
     "answers",
     [
         ("service_slug=a",),
-        ("service_slug=" + "a" * 63,),
+        ("service_slug=" + "a" * 55,),
+        ("service_slug=" + "a" * 63, "kubernetes=no"),
         (
             "service_slug=billing-v2",
             "version=2.0.0rc1",
