@@ -68,26 +68,22 @@ def image(
     return tag, answers
 
 
-def database_env(answers: dict[str, str], postgres_url: str) -> list[str]:
+@pytest.fixture(scope="module")
+def container_env(image: tuple[str, dict[str, str]], request: pytest.FixtureRequest) -> list[str]:
+    """Environment for the containers; with PostgreSQL, migrated by the image's own command."""
+    tag, answers = image
     if answers["database"] != "postgres":
         return []
-    return ["--env", f"DATABASE_URL={postgres_url}"]
+    env = ["--env", f"DATABASE_URL={request.getfixturevalue('postgres_url')}"]
+    containers.podman("run", "--rm", "--network=host", *env, tag, "alembic", "upgrade", "head")
+    return env
 
 
-@pytest.fixture(scope="module")
-def running(
-    image: tuple[str, dict[str, str]], request: pytest.FixtureRequest
-) -> Iterator[tuple[str, str]]:
-    """The container serving on a free host port; yields (container name, base URL)."""
-    tag, answers = image
-    env = []
-    if answers["database"] == "postgres":
-        postgres_url = request.getfixturevalue("postgres_url")
-        env = database_env(answers, postgres_url)
-        # The same image, its migrate command, before the service starts.
-        containers.podman("run", "--rm", "--network=host", *env, tag, "alembic", "upgrade", "head")
+@contextlib.contextmanager
+def serving(tag: str, env: list[str]) -> Iterator[tuple[str, str]]:
+    """A container serving on a free host port, hardened as in production."""
     port = free_port()
-    name = f"tier3-{answers['database']}-{port}"
+    name = f"tier3-{port}"
     containers.podman(
         "run",
         "--detach",
@@ -108,6 +104,15 @@ def running(
         yield name, url
     finally:
         containers.podman("rm", "--force", "--time", "0", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def running(
+    image: tuple[str, dict[str, str]], container_env: list[str]
+) -> Iterator[tuple[str, str]]:
+    """The container with its default settings; yields (container name, base URL)."""
+    with serving(image[0], container_env) as served:
+        yield served
 
 
 def wait_until_serving(url: str, name: str, timeout: float = 60) -> None:
@@ -161,6 +166,15 @@ def test_uvicorn_is_pid_1_and_runs_as_the_service_user(running: tuple[str, str])
     command = containers.podman("exec", name, "cat", "/proc/1/cmdline").stdout.split("\0")
     # The console script: its interpreter, then the script itself.
     assert "uvicorn" in [Path(part).name for part in command[:2]], command
+
+
+def test_web_concurrency_sets_the_number_of_workers(
+    image: tuple[str, dict[str, str]], container_env: list[str]
+) -> None:
+    with serving(image[0], [*container_env, "--env", "WEB_CONCURRENCY=2"]) as (name, _):
+        processes = containers.podman("top", name, "args").stdout.splitlines()[1:]
+    workers = [line for line in processes if "multiprocessing.spawn" in line]
+    assert len(workers) == 2, processes
 
 
 def test_image_healthcheck_passes(running: tuple[str, str]) -> None:
