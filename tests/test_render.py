@@ -253,6 +253,7 @@ def test_kubernetes_manifests_render_and_validate(
         assert not (project / "k8s").exists()
         return
     validated.once(validators.kubernetes_manifests, project / "k8s")
+    validated.once(validators.kubernetes_hardening, project / "k8s")
     has_job = (project / "k8s" / "base" / "migrate-job.yaml").exists()
     assert has_job == (answers["database"] == "postgres")
 

@@ -14,7 +14,9 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import yaml
 from kubernetes_validate.utils import all_versions
 
 BIN = Path(sys.executable).parent
@@ -102,3 +104,50 @@ def kubernetes_manifests(k8s_dir: Path) -> None:
 def kubernetes_versions() -> tuple[str, str]:
     versions = sorted(all_versions(), key=lambda v: tuple(int(part) for part in v.split(".")))
     return versions[0], versions[-1]
+
+
+def kubernetes_hardening(k8s_dir: Path) -> None:
+    """Each overlay keeps the production guarantees the README promises."""
+    for overlay in sorted((k8s_dir / "overlays").iterdir()):
+        objects = {
+            (doc["kind"], doc["metadata"]["name"]): doc
+            for doc in yaml.safe_load_all(kustomize(overlay))
+            if doc
+        }
+        kinds = {kind for kind, _ in objects}
+        assert {"Deployment", "Service", "ConfigMap", "ServiceAccount"} <= kinds, kinds
+        assert {"HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"} <= kinds
+        assert "Ingress" in kinds and "Secret" not in kinds, kinds
+        for (kind, name), workload in objects.items():
+            if kind in {"Deployment", "Job"}:
+                _assert_hardened_pod(f"{overlay.name} {kind} {name}", workload)
+        deployment = next(doc for (kind, _), doc in objects.items() if kind == "Deployment")
+        _assert_rolls_out_gracefully(overlay.name, deployment)
+
+
+def _assert_hardened_pod(where: str, workload: dict[str, Any]) -> None:
+    pod = workload["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False, where
+    assert pod["securityContext"]["runAsNonRoot"] is True, where
+    assert pod["securityContext"]["runAsUser"] == 10001, where
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
+    for container in pod["containers"]:
+        security = container["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False, where
+        assert security["readOnlyRootFilesystem"] is True, where
+        assert security["capabilities"]["drop"] == ["ALL"], where
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], where
+        assert "memory" in container["resources"]["limits"], where
+        assert container["image"].startswith("registry.example.com/"), where
+
+
+def _assert_rolls_out_gracefully(where: str, deployment: dict[str, Any]) -> None:
+    spec = deployment["spec"]
+    assert "replicas" not in spec, f"{where}: the HPA owns replicas"
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, where
+    container = spec["template"]["spec"]["containers"][0]
+    assert container["startupProbe"]["httpGet"]["path"] == "/health", where
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health", where
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready", where
+    assert "preStop" in container["lifecycle"], where
+    assert spec["template"]["spec"]["terminationGracePeriodSeconds"] > 25, where
