@@ -140,6 +140,16 @@ def test_quotes_and_unicode_in_free_text_render_valid_code(tmp_path: Path) -> No
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert meta["description"] == "Says \"hi\" \\ and 'bye' — politely"
     assert meta["authors"][0]["name"] == "Zoë O'Brien"
+    dockerfile = (project / "Dockerfile").read_text()
+    assert 'description="Says \\"hi\\" \\\\ and \'bye\' — politely"' in dockerfile
+    assert 'authors="Zoë O\'Brien <platform@example.com>"' in dockerfile
+    hadolint = subprocess.run(
+        [str(Path(sys.executable).parent / "hadolint"), "Dockerfile"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert hadolint.returncode == 0, hadolint.stdout + hadolint.stderr
 
 
 def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:
