@@ -40,30 +40,34 @@ def fail_or_skip(message: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def python_base() -> str:
+def podman_ready() -> None:
     try:
         containers.require_tools()
     except ServiceUnavailable as error:
         fail_or_skip(str(error))
-    python = find_python("3.12")
+
+
+def python_base(version: str) -> str:
+    """The `python:<version>-slim` stand-in, built from a local interpreter of that version."""
+    python = find_python(version)
     if python is None:
-        fail_or_skip("no Python 3.12 to put in the python:3.12-slim stand-in")
+        fail_or_skip(f"no Python {version} to put in the python:{version}-slim stand-in")
     assert python is not None
-    return containers.stand_in_python_base("3.12", python)
+    return containers.stand_in_python_base(version, python)
 
 
 @pytest.fixture(scope="module", params=REPRESENTATIVES, ids=combination_id)
 def image(
     request: pytest.FixtureRequest,
-    python_base: str,
+    podman_ready: None,
     tmp_path_factory: pytest.TempPathFactory,
     image_sizes: dict[str, int],
 ) -> tuple[str, dict[str, str]]:
     answers: dict[str, str] = request.param
-    assert answers["python_version"] == "3.12", "the stand-in base is built for 3.12"
+    base = python_base(answers["python_version"])
     project = render(tmp_path_factory.mktemp("tier3"), answers)
     tag = containers.build_image(project, f"localhost/orders-service:{answers['database']}")
-    image_sizes[python_base] = containers.image_size(python_base)
+    image_sizes[f"{base} (stand-in base)"] = containers.image_size(base)
     image_sizes[f"{tag} ({combination_id(answers)})"] = containers.image_size(tag)
     return tag, answers
 
