@@ -76,6 +76,7 @@ def print_next_steps() -> None:
         "  make dev     # install, migrate and serve on http://127.0.0.1:8000/docs\n"
         "  make test    # run the tests\n"
         "  make help    # every other command\n"
+        "  docker compose up --build   # the service and its backing services in containers\n"
     )
 
 
