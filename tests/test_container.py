@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +32,9 @@ pytestmark = pytest.mark.tier3
 SERVICE_UID = 10001
 GRACE_SECONDS = 30  # what compose and Kubernetes give the container before SIGKILL
 REPRESENTATIVES = database_representatives()
+# Representatives built with a committed uv.lock (`uv sync --locked` in the
+# builder); the others build as freshly rendered, without one.
+LOCKED = {"none"}
 
 
 def fail_or_skip(message: str) -> None:
@@ -56,6 +60,20 @@ def python_base(version: str) -> str:
     return containers.stand_in_python_base(version, python)
 
 
+def lock_dependencies(project: Path, python_version: str) -> None:
+    python = find_python(python_version) or python_version
+    result = subprocess.run(
+        ["uv", "lock", "--python", python, "--quiet"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (project / "uv.lock").is_file()
+
+
 @pytest.fixture(scope="module", params=REPRESENTATIVES, ids=combination_id)
 def image(
     request: pytest.FixtureRequest,
@@ -66,6 +84,8 @@ def image(
     answers: dict[str, str] = request.param
     base = python_base(answers["python_version"])
     project = render(tmp_path_factory.mktemp("tier3"), answers)
+    if answers["database"] in LOCKED:
+        lock_dependencies(project, answers["python_version"])
     tag = containers.build_image(project, f"localhost/orders-service:{answers['database']}")
     image_sizes[f"{base} (stand-in base)"] = containers.image_size(base)
     image_sizes[f"{tag} ({combination_id(answers)})"] = containers.image_size(tag)
