@@ -47,12 +47,20 @@ def remove_empty_directories() -> None:
             directory.rmdir()
 
 
+# Variables in .env.example whose empty value the hook fills with a fresh random secret.
+SECRET_SUFFIXES = ("SECRET_KEY", "PASSWORD")
+
+
+def is_empty_secret(name: str, value: str) -> bool:
+    return name.endswith(SECRET_SUFFIXES) and not value
+
+
 def write_env_file() -> None:
     """Copy .env.example to .env, giving each empty secret a fresh random value."""
     lines = []
     for line in (PROJECT_DIR / ".env.example").read_text().splitlines():
         name, sep, value = line.partition("=")
-        if sep and name.endswith("SECRET_KEY") and not value:
+        if sep and is_empty_secret(name, value):
             line = f"{name}={secrets.token_urlsafe(48)}"
         lines.append(line)
     env_file = PROJECT_DIR / ".env"
@@ -68,6 +76,7 @@ def print_next_steps() -> None:
         "  make dev     # install, migrate and serve on http://127.0.0.1:8000/docs\n"
         "  make test    # run the tests\n"
         "  make help    # every other command\n"
+        "  docker compose up --build   # the service and its backing services in containers\n"
     )
 
 

@@ -24,6 +24,9 @@ VERSION = re.compile(
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "database": ("postgres", "none"),
+    "kubernetes": ("yes", "no"),
+    "ci": ("github", "gitlab", "none"),
+    "license": ("MIT", "Apache-2.0", "Proprietary"),
 }
 
 
@@ -63,6 +66,20 @@ def check_service_slug(value: str) -> None:
         )
 
 
+# Kubernetes object names derived from the slug ("<slug>-migrate") must stay DNS-1123 labels.
+KUBERNETES_SLUG_LIMIT = 63 - len("-migrate")
+
+
+def check_slug_fits_kubernetes(slug: str, kubernetes: str) -> None:
+    if kubernetes == "yes" and len(slug) > KUBERNETES_SLUG_LIMIT:
+        raise InvalidAnswer(
+            "service_slug",
+            slug,
+            f"must be at most {KUBERNETES_SLUG_LIMIT} characters with kubernetes=yes "
+            "(it names objects such as <slug>-migrate)",
+        )
+
+
 def check_author_email(value: str) -> None:
     if not EMAIL.fullmatch(value):
         raise InvalidAnswer("author_email", value, "must be an email address like team@example.com")
@@ -88,6 +105,7 @@ def main() -> int:
         check_version(ANSWERS["version"])
         for name in CHOICES:
             check_choice(name, ANSWERS[name])
+        check_slug_fits_kubernetes(ANSWERS["service_slug"], ANSWERS["kubernetes"])
     except InvalidAnswer as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1

@@ -29,6 +29,63 @@ def all_combinations() -> Iterator[dict[str, str]]:
         yield dict(zip(names, values, strict=True))
 
 
+def default_answers() -> dict[str, str]:
+    return {name: values[0] for name, values in CHOICES.items()}
+
+
+def database_representatives() -> list[dict[str, str]]:
+    """Each database with the default of every other option."""
+    return [default_answers() | {"database": value} for value in CHOICES["database"]]
+
+
+Pair = tuple[tuple[str, str], tuple[str, str]]
+
+
+def pairs_of(answers: Mapping[str, str]) -> set[Pair]:
+    items = sorted((name, answers[name]) for name in CHOICES)
+    return set(itertools.combinations(items, 2))
+
+
+def all_pairs() -> set[Pair]:
+    return {
+        ((first, a), (second, b))
+        for first, second in itertools.combinations(sorted(CHOICES), 2)
+        for a in CHOICES[first]
+        for b in CHOICES[second]
+    }
+
+
+def covering_array(seeds: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Seeds plus greedily built combinations until every pair of option values appears.
+
+    Each new combination starts from a pair not yet covered, then gives every
+    other option (largest lists first) the value that covers the most new
+    pairs with the values already chosen; ties go to the earlier value, so the
+    result is deterministic. Its size grows with the two largest option lists,
+    not with their product.
+    """
+    rows = [dict(seed) for seed in seeds]
+    uncovered = all_pairs() - set().union(set(), *(pairs_of(row) for row in rows))
+    while uncovered:
+        row = _row_covering(min(uncovered), uncovered)
+        rows.append(row)
+        uncovered -= pairs_of(row)
+    return rows
+
+
+def _row_covering(start: Pair, uncovered: set[Pair]) -> dict[str, str]:
+    row = dict(start)
+    for name in sorted(CHOICES, key=lambda option: -len(CHOICES[option])):
+        if name not in row:
+            row[name] = max(CHOICES[name], key=lambda value: _gain(row, name, value, uncovered))
+    return {name: row[name] for name in CHOICES}
+
+
+def _gain(row: Mapping[str, str], name: str, value: str, uncovered: set[Pair]) -> int:
+    new = {tuple(sorted([(name, value), chosen])) for chosen in row.items()}
+    return len(new & uncovered)
+
+
 def combination_id(answers: Mapping[str, str]) -> str:
     return "-".join(f"{name}={answers[name]}" for name in CHOICES if name in answers)
 
@@ -45,14 +102,24 @@ def _owns(owner: str, path: str) -> bool:
     return path == owner or path.startswith(owner + "/")
 
 
+def _kept_paths(answers: Mapping[str, str]) -> set[str]:
+    return {path for rule in MANIFEST_RULES if _matches(rule, answers) for path in rule["paths"]}
+
+
 def expected_files(answers: Mapping[str, str]) -> set[str]:
-    """Template files minus those owned only by rules the answers do not match."""
-    kept = []
-    for path in template_files():
-        owners = [rule for rule in MANIFEST_RULES if any(_owns(p, path) for p in rule["paths"])]
-        if not owners or any(_matches(rule, answers) for rule in owners):
-            kept.append(path)
-    return set(kept) | GENERATED_FILES
+    """Template files whose every listed owner (the file or a folder above it) is kept.
+
+    A listed path is kept when some rule listing it matches the answers, so a
+    file listed under a kept folder can still be dropped by its own rule
+    (`k8s/base/migrate-job.yaml` inside `k8s`), as the post-gen hook does.
+    """
+    owned = {path for rule in MANIFEST_RULES for path in rule["paths"]}
+    kept = _kept_paths(answers)
+    return {
+        path
+        for path in template_files()
+        if all(owner in kept for owner in owned if _owns(owner, path))
+    } | GENERATED_FILES
 
 
 def _matches(rule: Mapping[str, Any], answers: Mapping[str, str]) -> bool:

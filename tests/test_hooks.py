@@ -42,6 +42,7 @@ def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedPro
         ("service_slug=9orders", "invalid service_slug '9orders': must be a DNS-1123 label"),
         ("service_slug=orders-", "invalid service_slug 'orders-': must be a DNS-1123 label"),
         ("service_slug=" + "a" * 64, "must be at most 63 characters"),
+        ("service_slug=" + "a" * 56, "must be at most 55 characters with kubernetes=yes"),
         ("service_slug=import", "invalid service_slug 'import': 'import' is a Python keyword"),
         ("project_name=   ", "invalid project_name '   ': must not be empty"),
         (
@@ -68,7 +69,10 @@ def test_bad_answer_stops_with_one_line_and_no_directory(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("answer", ["database=mysql", "python_version=3.9"])
+@pytest.mark.parametrize(
+    "answer",
+    ["database=mysql", "python_version=3.9", "kubernetes=maybe", "ci=jenkins", "license=GPL-3.0"],
+)
 def test_unknown_choice_is_refused_before_rendering(tmp_path: Path, answer: str) -> None:
     result = run_cookiecutter(tmp_path, answer)
 
@@ -82,7 +86,8 @@ def test_unknown_choice_is_refused_before_rendering(tmp_path: Path, answer: str)
     "answers",
     [
         ("service_slug=a",),
-        ("service_slug=" + "a" * 63,),
+        ("service_slug=" + "a" * 55,),
+        ("service_slug=" + "a" * 63, "kubernetes=no"),
         (
             "service_slug=billing-v2",
             "version=2.0.0rc1",
@@ -135,3 +140,30 @@ def test_quotes_and_unicode_in_free_text_render_valid_code(tmp_path: Path) -> No
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert meta["description"] == "Says \"hi\" \\ and 'bye' — politely"
     assert meta["authors"][0]["name"] == "Zoë O'Brien"
+    dockerfile = (project / "Dockerfile").read_text()
+    assert 'description="Says \\"hi\\" \\\\ and \'bye\' — politely"' in dockerfile
+    assert 'authors="Zoë O\'Brien <platform@example.com>"' in dockerfile
+    hadolint = subprocess.run(
+        [str(Path(sys.executable).parent / "hadolint"), "Dockerfile"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert hadolint.returncode == 0, hadolint.stdout + hadolint.stderr
+
+
+def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:
+    import ast
+
+    from tests.template import CHOICES
+
+    source = (TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text()
+    assignment = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "CHOICES"
+    )
+    hook_choices = ast.literal_eval(assignment.value)
+    assert {name: sorted(values) for name, values in hook_choices.items()} == {
+        name: sorted(values) for name, values in CHOICES.items()
+    }

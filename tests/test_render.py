@@ -8,12 +8,15 @@ import re
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from pytest_cookies.plugin import Cookies
 
+from tests import validators
 from tests.template import (
     MANIFEST_RULES,
     PROJECT_TEMPLATE,
@@ -28,6 +31,13 @@ pytestmark = pytest.mark.tier1
 
 COMBINATIONS = list(all_combinations())
 RESIDUE = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
+# GitHub Actions expressions are legitimate in workflow files, and only there.
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+@pytest.fixture(scope="session")
+def validated() -> validators.Validated:
+    return validators.Validated()
 
 
 @pytest.fixture(scope="module", params=COMBINATIONS, ids=combination_id)
@@ -60,13 +70,35 @@ def test_renders_into_the_slug_directory(project: Path) -> None:
     assert (project / "app" / "main.py").is_file()
 
 
+def is_github_workflow(project: Path, path: Path) -> bool:
+    relative = path.relative_to(project)
+    return relative.parent.as_posix() == ".github/workflows" and relative.suffix == ".yml"
+
+
+def residue_in(project: Path, path: Path) -> list[str]:
+    lines = path.read_text().splitlines()
+    if is_github_workflow(project, path):
+        lines = [GITHUB_EXPRESSION.sub("", line) for line in lines]
+    relative = path.relative_to(project)
+    return [f"{relative}: {line.strip()}" for line in lines if RESIDUE.search(line)]
+
+
+def test_residue_check_allows_github_expressions_only_in_workflows(tmp_path: Path) -> None:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.write_text("group: ${{ github.ref }}\n")
+    elsewhere = tmp_path / "ci.yml"
+    elsewhere.write_text("group: ${{ github.ref }}\n")
+    leaked = tmp_path / ".github" / "workflows" / "leak.yml"
+    leaked.write_text("name: ${{ github.ref }} {{ cookiecutter.service_slug }}\n")
+
+    assert residue_in(tmp_path, workflow) == []
+    assert residue_in(tmp_path, elsewhere) != []
+    assert residue_in(tmp_path, leaked) != []
+
+
 def test_no_template_residue_in_paths_or_text(project: Path) -> None:
-    leftovers = [
-        f"{path.relative_to(project)}: {line.strip()}"
-        for path in text_files(project)
-        for line in path.read_text().splitlines()
-        if RESIDUE.search(line)
-    ]
+    leftovers = [line for path in text_files(project) for line in residue_in(project, path)]
     leftovers += [p for p in project_files(project) if RESIDUE.search(p)]
     assert leftovers == []
 
@@ -90,6 +122,19 @@ def test_env_file_has_a_fresh_secret(project: Path) -> None:
     assert len(secret) >= 48
     assert secret not in (project / ".env.example").read_text()
     assert (project / ".env").stat().st_mode & 0o077 == 0
+
+
+def test_env_file_has_a_fresh_postgres_password_when_compose_runs_postgres(
+    project: Path, answers: dict[str, str]
+) -> None:
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    if answers["database"] == "postgres":
+        assert len(env["POSTGRES_PASSWORD"]) >= 48
+        assert "POSTGRES_PASSWORD=\n" in (project / ".env.example").read_text()
+    else:
+        assert "POSTGRES_PASSWORD" not in env
 
 
 def test_python_compiles(project: Path) -> None:
@@ -148,3 +193,118 @@ def test_every_option_value_in_the_manifest_is_a_real_choice() -> None:
         if value not in CHOICES.get(option, [])
     ]
     assert unknown == []
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text())
+    return loaded
+
+
+def test_dockerfile_passes_hadolint(project: Path, validated: validators.Validated) -> None:
+    validated.once(validators.hadolint, project / "Dockerfile")
+
+
+def test_dockerfile_runs_uvicorn_as_pid_1_as_a_fixed_non_root_user(
+    project: Path, answers: dict[str, str]
+) -> None:
+    dockerfile = (project / "Dockerfile").read_text()
+    assert f"ARG PYTHON_VERSION={answers['python_version']}\n" in dockerfile
+    assert dockerfile.count("FROM python:${PYTHON_VERSION}-slim AS ") == 2
+    assert "USER 10001:10001" in dockerfile
+    assert 'CMD ["uvicorn", "--factory", "app.main:create_app"' in dockerfile
+    assert "--timeout-graceful-shutdown" in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "urllib.request" in dockerfile
+    assert ("alembic" in dockerfile) == (answers["database"] == "postgres")
+
+
+def test_compose_file_matches_the_compose_spec(
+    project: Path, validated: validators.Validated
+) -> None:
+    validated.once(validators.compose_spec, project / "docker-compose.yml")
+
+
+def test_compose_runs_exactly_the_chosen_backing_services(
+    project: Path, answers: dict[str, str]
+) -> None:
+    services = load_yaml(project / "docker-compose.yml")["services"]
+    expected = {"app"} | ({"migrate", "postgres"} if answers["database"] == "postgres" else set())
+    assert set(services) == expected
+    for name, service in services.items():
+        assert all(port.startswith("127.0.0.1:") for port in service.get("ports", [])), name
+        assert name == "migrate" or "healthcheck" in service, name
+        for dependency in service.get("depends_on", {}).values():
+            assert dependency["condition"] in {"service_healthy", "service_completed_successfully"}
+
+
+def test_compose_takes_the_postgres_password_from_env_only(
+    project: Path, answers: dict[str, str]
+) -> None:
+    if answers["database"] != "postgres":
+        assert "POSTGRES" not in (project / "docker-compose.yml").read_text()
+        return
+    postgres = load_yaml(project / "docker-compose.yml")["services"]["postgres"]
+    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+
+
+def test_kubernetes_manifests_render_and_validate(
+    project: Path, answers: dict[str, str], validated: validators.Validated
+) -> None:
+    if answers["kubernetes"] == "no":
+        assert not (project / "k8s").exists()
+        return
+    validated.once(validators.kubernetes_manifests, project / "k8s")
+    validated.once(validators.kubernetes_hardening, project / "k8s")
+    has_job = (project / "k8s" / "base" / "migrate-job.yaml").exists()
+    assert has_job == (answers["database"] == "postgres")
+
+
+def test_ci_configuration_matches_its_schema(
+    project: Path, answers: dict[str, str], validated: validators.Validated
+) -> None:
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    pipeline = project / ".gitlab-ci.yml"
+    assert workflow.exists() == (answers["ci"] == "github")
+    assert pipeline.exists() == (answers["ci"] == "gitlab")
+    if workflow.exists():
+        validated.once(validators.github_workflow_schema, workflow)
+    if pipeline.exists():
+        validated.once(validators.gitlab_ci_schema, pipeline)
+
+
+LICENSE_MARKERS = {
+    "MIT": ("MIT License", "Copyright (c) {year} Platform Team"),
+    "Apache-2.0": ("Apache License", "Copyright {year} Platform Team"),
+    "Proprietary": ("Copyright (c) {year} Platform Team. All rights reserved.",),
+}
+SPDX = {"MIT": "MIT", "Apache-2.0": "Apache-2.0", "Proprietary": "LicenseRef-Proprietary"}
+
+
+def test_license_file_and_metadata_match_the_choice(project: Path, answers: dict[str, str]) -> None:
+    text = (project / "LICENSE").read_text()
+    year = datetime.now(UTC).year
+    for marker in LICENSE_MARKERS[answers["license"]]:
+        assert marker.format(year=year) in text
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert meta["license"] == SPDX[answers["license"]]
+    assert meta["license-files"] == ["LICENSE"]
+
+
+def test_validated_runs_each_check_once_per_content_and_replays_failures(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def must_say_ok(path: Path) -> None:
+        calls.append(path.name)
+        assert path.read_text() == "ok", "not ok"
+
+    first, same, bad = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    first.write_text("ok")
+    same.write_text("ok")
+    bad.write_text("bad")
+    validated = validators.Validated()
+
+    validated.once(must_say_ok, first)
+    validated.once(must_say_ok, same)
+    for _ in range(2):
+        with pytest.raises(AssertionError, match="not ok"):
+            validated.once(must_say_ok, bad)
+    assert calls == ["a", "c"]

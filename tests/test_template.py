@@ -1,0 +1,56 @@
+"""The combination generators of tests/template.py keep their promises."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+from tests.template import (
+    CHOICES,
+    all_combinations,
+    all_pairs,
+    covering_array,
+    database_representatives,
+    default_answers,
+    pairs_of,
+)
+
+pytestmark = pytest.mark.tier1
+
+
+def test_all_combinations_is_the_full_product() -> None:
+    combinations = list(all_combinations())
+    assert len(combinations) == math.prod(len(values) for values in CHOICES.values())
+    assert len({tuple(c.items()) for c in combinations}) == len(combinations)
+
+
+def test_covering_array_holds_every_pair_of_option_values() -> None:
+    rows = covering_array(database_representatives())
+    for first, second in itertools.combinations(CHOICES, 2):
+        for a, b in itertools.product(CHOICES[first], CHOICES[second]):
+            assert any(row[first] == a and row[second] == b for row in rows), (first, a, second, b)
+
+
+def test_covering_array_starts_with_each_database_on_the_defaults() -> None:
+    rows = covering_array(database_representatives())
+    databases = CHOICES["database"]
+    assert rows[: len(databases)] == [default_answers() | {"database": d} for d in databases]
+
+
+def test_covering_array_is_much_smaller_than_the_product_and_deterministic() -> None:
+    rows = covering_array(database_representatives())
+    assert rows == covering_array(database_representatives())
+    assert len({tuple(row.items()) for row in rows}) == len(rows)
+    assert all(set(row) == set(CHOICES) and row in list(all_combinations()) for row in rows)
+    largest = sorted((len(values) for values in CHOICES.values()), reverse=True)
+    # A greedy array stays within a small factor of the lower bound (the two largest lists).
+    assert len(rows) <= 2 * largest[0] * largest[1]
+    assert len(rows) < math.prod(largest) / 4
+
+
+def test_pairs_helpers_agree() -> None:
+    row = default_answers()
+    assert pairs_of(row) <= all_pairs()
+    assert len(pairs_of(row)) == math.comb(len(CHOICES), 2)
