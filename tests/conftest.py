@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.services import ServiceUnavailable, postgres_server, services_required
+from tests.services import ServiceUnavailable, mongodb_server, postgres_server, services_required
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -12,6 +12,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "tier1": "every combination: render, residue, ownership, compile, ruff, parse",
         "tier2": "every combination: install, mypy --strict, own tests on real services",
         "hooks": "answer validation in the pre-gen hook",
+        "contract": "every database variant served by uvicorn passes one HTTP contract",
     }.items():
         config.addinivalue_line("markers", f"{marker}: {meaning}")
 
@@ -21,6 +22,18 @@ def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server for the session; missing binaries skip locally, fail in CI."""
     try:
         with postgres_server() as url:
+            yield url
+    except ServiceUnavailable as error:
+        if services_required():
+            pytest.fail(f"required service missing: {error}")
+        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> Iterator[str]:
+    """A MongoDB wire-protocol server (SecantusDB) for the session; skips locally, fails in CI."""
+    try:
+        with mongodb_server() as url:
             yield url
     except ServiceUnavailable as error:
         if services_required():

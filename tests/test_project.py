@@ -36,7 +36,10 @@ def params(answer_sets: list[dict[str, str]]) -> list[object]:
 
 
 EVERY_COMBINATION = params(ANSWERS)
+# MongoDB has no embedded stand-in: its tests always need a server.
+WITH_DEFAULT_STORE = params([answers for answers in ANSWERS if answers["database"] != "mongo"])
 WITH_POSTGRES = params([answers for answers in ANSWERS if answers["database"] == "postgres"])
+WITH_MONGO = params([answers for answers in ANSWERS if answers["database"] == "mongo"])
 
 
 def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
@@ -90,7 +93,7 @@ def test_mypy_strict(installed: tuple[Path, dict[str, str]]) -> None:
     assert "Success: no issues found" in output
 
 
-@pytest.mark.parametrize("installed", EVERY_COMBINATION, indirect=True)
+@pytest.mark.parametrize("installed", WITH_DEFAULT_STORE, indirect=True)
 def test_own_tests_pass_on_the_default_store(installed: tuple[Path, dict[str, str]]) -> None:
     project, _ = installed
     output = run(
@@ -116,6 +119,26 @@ def test_own_tests_pass_on_postgresql(
         "no:cacheprovider",
         "--cov",
         env={"TEST_DATABASE_URL": url},
+    )
+    assert_everything_passed(output)
+
+
+@pytest.mark.parametrize("installed", WITH_MONGO, indirect=True)
+def test_own_tests_pass_on_a_mongodb_wire_protocol_server(
+    installed: tuple[Path, dict[str, str]], mongodb_url: str
+) -> None:
+    project, _ = installed
+    output = run(
+        project,
+        "uv",
+        "run",
+        "--no-sync",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--cov",
+        env={"TEST_MONGODB_URL": mongodb_url},
     )
     assert_everything_passed(output)
 

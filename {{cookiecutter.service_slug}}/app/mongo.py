@@ -23,7 +23,7 @@ ITEMS = "items"
 INDEXES: dict[str, list[IndexModel]] = {
     ITEMS: [IndexModel([("name", ASCENDING)], name="uq_items_name", unique=True)],
 }
-MAX_RETRY_DELAY_SECONDS = 30.0
+MAX_RETRY_DELAY_SECONDS = 10.0
 
 logger = logging.getLogger(__name__)
 
