@@ -11,7 +11,7 @@ endef
 .PHONY: help install test test-tier1 test-hooks test-tier2 test-contract lint docs bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
 
 install: ## Create .venv with the test and docs tools
 	@command -v $(UV) >/dev/null 2>&1 || { echo "uv is required: pip install uv" >&2; exit 1; }

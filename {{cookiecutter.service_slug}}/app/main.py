@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-{% if cookiecutter.database == "mongo" -%}
-import asyncio
-{% endif -%}
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager{% if cookiecutter.database == "mongo" %}, suppress{% endif %}
+from contextlib import asynccontextmanager
 {%- if cookiecutter.database != "none" %}
 from functools import partial
 {%- endif %}
@@ -66,14 +63,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.readiness_checks = {
         "database": partial(check_ready, client, index_setup, settings.mongodb_timeout_seconds)
     }
-    index_task = asyncio.create_task(index_setup.run())
+    index_setup.start()
     freeze_startup_objects()
     try:
         yield
     finally:
-        index_task.cancel()
-        with suppress(asyncio.CancelledError):
-            await index_task
+        await index_setup.stop()
         await client.close()
 {%- else %}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
@@ -62,19 +63,38 @@ class IndexSetup:
     def __init__(self, database: AsyncDatabase[Document], first_delay_seconds: float) -> None:
         self._database = database
         self._first_delay = first_delay_seconds
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
         self.done = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run())
+
+    async def stop(self) -> None:
+        """Stop retrying; waits at most for the attempt in flight."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
 
     async def run(self) -> None:
         delay = self._first_delay
-        while True:
+        # The flag, not only cancellation, ends the loop: a cancellation that
+        # lands inside the driver's server selection may surface as its error.
+        while not self._stopping.is_set():
             try:
                 await ensure_indexes(self._database)
             except PyMongoError as error:
+                if self._stopping.is_set():
+                    return
                 logger.warning(
                     "creating MongoDB indexes failed; retrying",
                     extra={"error": repr(error), "retry_in_seconds": delay},
                 )
-                await asyncio.sleep(delay)
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._stopping.wait()
                 delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
             else:
                 self.done.set()
