@@ -72,7 +72,8 @@ async def migrate(
     return newly_applied
 
 
-def _without_credentials(url: str) -> str:
+def without_credentials(url: str) -> str:
+    """The URL minus any user and password, fit for messages and logs."""
     return re.sub(r"//[^@/]*@", "//", url)
 
 
@@ -82,7 +83,7 @@ async def main(settings: Settings) -> int:
         versions = await migrate(client[settings.mongodb_database])
     except ConnectionFailure as error:
         print(
-            f"Cannot reach MongoDB at {_without_credentials(settings.mongodb_url)} "
+            f"Cannot reach MongoDB at {without_credentials(settings.mongodb_url)} "
             f"within {settings.mongodb_timeout_seconds:g}s ({type(error).__name__}).\n"
             "Start a server, e.g. `docker run -d --name mongo -p 27017:27017 mongo:8`, "
             "or set {{ cookiecutter.__env_prefix }}MONGODB_URL in .env.",
