@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -143,16 +144,14 @@ def test_own_tests_pass_on_a_mongodb_wire_protocol_server(
     assert_everything_passed(output)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    """The README's first command: render the defaults and `make dev` them."""
-    project = render(tmp_path, {})
+@contextlib.contextmanager
+def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`make dev` in the background; yields the URL it serves on."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port)}
     process = subprocess.Popen(
         ["make", "dev", f"PYTHON={python_for('3.12')}"],
         cwd=project,
-        env=env,
+        env={**os.environ, "PORT": str(port), **(env or {})},
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -165,11 +164,11 @@ def served(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_make_dev_serves_docs_on_sqlite(served: str) -> None:
+def assert_serves_docs_and_creates_an_item(url: str) -> None:
     deadline = time.monotonic() + 180
     while True:
         try:
-            with urllib.request.urlopen(f"{served}/docs", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}/docs", timeout=2) as response:
                 assert response.status == 200
                 assert b"swagger-ui" in response.read()
                 break
@@ -178,7 +177,38 @@ def test_make_dev_serves_docs_on_sqlite(served: str) -> None:
                 raise
             time.sleep(0.5)
     request = urllib.request.Request(
-        f"{served}/items", data=b'{"name": "first"}', headers={"Content-Type": "application/json"}
+        f"{url}/items", data=b'{"name": "first"}', headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 201
+
+
+def test_make_dev_serves_docs_on_sqlite(tmp_path: Path) -> None:
+    """The README's first command: render the defaults and `make dev` them."""
+    with make_dev(render(tmp_path, {})) as url:
+        assert_serves_docs_and_creates_an_item(url)
+
+
+def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongodb_url: str) -> None:
+    project = render(tmp_path, {"database": "mongo"})
+    nowhere = f"mongodb://127.0.0.1:{free_port()}"
+
+    result = subprocess.run(
+        ["make", "dev", f"PYTHON={python_for('3.12')}"],
+        cwd=project,
+        env={
+            **os.environ,
+            "ORDERS_SERVICE_MONGODB_URL": nowhere,
+            "ORDERS_SERVICE_MONGODB_TIMEOUT_SECONDS": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert result.returncode != 0
+    assert f"Cannot reach MongoDB at {nowhere} within 1s" in result.stderr
+    assert "docker run -d --name mongo -p 27017:27017 mongo:8" in result.stderr
+    with make_dev(project, {"ORDERS_SERVICE_MONGODB_URL": mongodb_url}) as url:
+        assert_serves_docs_and_creates_an_item(url)
