@@ -8,16 +8,16 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-tier2 test-tier3 lint docs bench clean
+.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-tier3 lint docs bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
 
 install: ## Create .venv with the test and docs tools
 	@command -v $(UV) >/dev/null 2>&1 || { echo "uv is required: pip install uv" >&2; exit 1; }
 	$(UV) sync --quiet
 
-test: install test-tier1 test-hooks test-tier2 test-tier3 ## Run the whole template test suite, tier by tier
+test: install test-tier1 test-hooks test-tier2 test-contract test-tier3 ## Run the whole template test suite, tier by tier
 
 test-tier1: install ## Every combination: render, residue, ownership, ruff, parse, validators
 	$(call tier,tier1,-n auto)
@@ -25,8 +25,11 @@ test-tier1: install ## Every combination: render, residue, ownership, ruff, pars
 test-hooks: install ## Answer validation
 	$(call tier,hooks,-n auto)
 
-test-tier2: install ## Pairwise covering array: install, mypy --strict, own tests on SQLite and PostgreSQL
+test-tier2: install ## Pairwise covering array: install, mypy --strict, own tests on SQLite, PostgreSQL, MongoDB
 	$(call tier,tier2,-n 2 --dist loadgroup)
+
+test-contract: install ## Every database variant served by uvicorn passes one HTTP contract
+	$(call tier,contract,-n 2 --dist loadgroup)
 
 test-tier3: install ## Representatives: build the image with podman, run it, smoke-test over HTTP
 	$(call tier,tier3,)

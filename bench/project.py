@@ -21,13 +21,20 @@ VERSIONED_PACKAGES = ("fastapi", "starlette", "pydantic", "uvicorn", "sqlalchemy
 # Interpreter tuning inherited from the caller's shell (dev mode, asyncio debug,
 # tracemalloc, extra import paths) would skew timings, so children never see it.
 _SCRUBBED_PREFIXES = ("PYTHON",)
-_SCRUBBED_NAMES = frozenset({"VIRTUAL_ENV", "WEB_CONCURRENCY", "DATABASE_URL"})
+_SCRUBBED_NAMES = frozenset({"VIRTUAL_ENV", "WEB_CONCURRENCY", "DATABASE_URL", "MONGODB_URL"})
 
 
-def render(template_dir: Path, output_dir: Path) -> Path:
-    """Render the template's defaults; returns the project directory."""
+def render(template_dir: Path, output_dir: Path, **answers: str) -> Path:
+    """Render the template's defaults, or the given answers; returns the project directory."""
     with _stdout_to_stderr():
-        return Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(output_dir)))
+        return Path(
+            cookiecutter(
+                str(template_dir),
+                no_input=True,
+                extra_context=answers,
+                output_dir=str(output_dir),
+            )
+        )
 
 
 @contextlib.contextmanager
@@ -83,6 +90,11 @@ def sync_venv(project_dir: Path, env: dict[str, str], *, offline: bool) -> Path:
 
 def migrate(project_dir: Path, env: dict[str, str]) -> None:
     _run([str(project_dir / ".venv/bin/alembic"), "upgrade", "head"], cwd=project_dir, env=env)
+
+
+def migrate_mongo(project_dir: Path, env: dict[str, str]) -> None:
+    python = str(project_dir / ".venv/bin/python")
+    _run([python, "-m", "app.mongo_migrations"], cwd=project_dir, env=env)
 
 
 def fast_stack_flags(python: Path) -> list[str]:

@@ -16,6 +16,7 @@ RENDERED_ITEM = "rendered GET /items/{id}"
 RENDERED_ITEM_HIGH = "rendered GET /items/{id} @256"
 RENDERED_HEALTH_QUIET = "rendered /health, access log off"
 RENDERED_ITEM_QUIET = "rendered GET /items/{id}, access log off"
+MONGO_ITEM = "rendered mongo GET /items/{id}, access log off (SecantusDB)"
 
 # Headline rows first, in the order the brief lists them; secondary rows after.
 DISPLAY_ORDER = (
@@ -28,6 +29,7 @@ DISPLAY_ORDER = (
     RENDERED_HEALTH_QUIET,
     RENDERED_ITEM_QUIET,
     FASTAPI_HEALTH,
+    MONGO_ITEM,
 )
 
 
@@ -88,6 +90,7 @@ RATIO_SPECS: tuple[tuple[str, str, float | None], ...] = (
     (RENDERED_HEALTH_QUIET, STARLETTE_HEALTH, HEALTH_TARGET),
     (FASTAPI_HEALTH, STARLETTE_HEALTH, None),
     (RENDERED_HEALTH, FASTAPI_HEALTH, None),
+    (MONGO_ITEM, RENDERED_ITEM_QUIET, None),
 )
 
 

@@ -11,6 +11,8 @@ uvicorn worker with the same flags and the rendered project's interpreter:
     raw-asyncpg   FastAPI + asyncpg pool GET /items/{id}  (baseline_asyncpg.py)
     rendered      the rendered service, default settings (access log on)
     rendered      again with the access log off (secondary rows)
+    mongo         the database=mongo rendering on SecantusDB, GET /items/{id}
+                  (context only: SecantusDB is a stand-in, not MongoDB; --no-mongo skips it)
 
 plus, as context, the raw-asyncpg app at 256 connections and its own /health
 (FastAPI's floor, which separates the framework's cost from the template's).
@@ -52,7 +54,7 @@ import report  # noqa: E402
 from loadgen import THREADS, LoadResult, run_wrk  # noqa: E402
 from servers import Server, get, log_tail, serve, uvicorn_command  # noqa: E402
 
-from tests.services import free_port, postgres_server  # noqa: E402
+from tests.services import free_port, mongodb_server, postgres_server  # noqa: E402
 
 CONNECTIONS = 64
 HIGH_CONNECTIONS = 256
@@ -153,6 +155,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--uv-online", action="store_true", help="let uv reach the index")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, project)")
+    parser.add_argument("--no-mongo", action="store_true", help="skip the database=mongo case")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration = 3
@@ -203,6 +206,8 @@ def run(args: argparse.Namespace) -> Results:
         _say("alembic upgrade head")
         project.migrate(project_dir, service_env)
         cases = measure_all(runner, project_dir, prefix, service_env, database_url)
+        if not args.no_mongo:
+            cases.append(measure_mongo(runner, workdir / "mongo", offline=not args.uv_online))
         settings: dict[str, object] = {
             "duration_s": args.duration,
             "warmup_s": args.warmup,
@@ -271,6 +276,22 @@ def measure_all(
     return cases
 
 
+def measure_mongo(runner: Runner, workdir: Path, *, offline: bool) -> report.Case:
+    """GET /items/{id} of the database=mongo rendering, on a SecantusDB server."""
+    _say("rendering database=mongo")
+    project_dir = project.render(TEMPLATE_DIR, workdir, database="mongo")
+    prefix = project.env_prefix(project_dir)
+    python = project.sync_venv(project_dir, project.child_env(prefix), offline=offline)
+    with mongodb_server() as mongodb_url:
+        env = project.child_env(
+            prefix, **{f"{prefix}MONGODB_URL": mongodb_url, f"{prefix}ACCESS_LOG": "false"}
+        )
+        project.migrate_mongo(project_dir, env)
+        mongo_runner = Runner(python, runner.flags, runner.logs_dir, runner.timing)
+        with mongo_runner.start("rendered-mongo", RENDERED_APP, cwd=project_dir, env=env) as server:
+            return mongo_runner.measure(server, report.MONGO_ITEM, f"/items/{_seed_item(server)}")
+
+
 def print_results(results: Results) -> None:
     print()
     print(report.format_table(results.cases))
@@ -284,7 +305,7 @@ def _case(cases: list[report.Case], label: str) -> report.Case:
     return next(case for case in cases if case.label == label)
 
 
-def _seed_item(server: Server) -> int:
+def _seed_item(server: Server) -> str:
     """Create the item every GET reads, through the service's own API."""
     request = urllib.request.Request(
         server.url("/items"),
@@ -295,7 +316,7 @@ def _seed_item(server: Server) -> int:
     with urllib.request.urlopen(request, timeout=10) as response:
         if response.status != 201:
             raise RuntimeError(f"POST /items answered {response.status}")
-        return int(json.load(response)["id"])
+        return str(json.load(response)["id"])
 
 
 def _expect_ok(server: Server, path: str) -> bytes:

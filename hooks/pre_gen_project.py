@@ -23,7 +23,7 @@ VERSION = re.compile(
 )
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
-    "database": ("postgres", "none"),
+    "database": ("postgres", "mongo", "none"),
     "kubernetes": ("yes", "no"),
     "ci": ("github", "gitlab", "none"),
     "license": ("MIT", "Apache-2.0", "Proprietary"),

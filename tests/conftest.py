@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.services import ServiceUnavailable, postgres_server, services_required
+from tests.services import ServiceUnavailable, mongodb_server, postgres_server, services_required
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -13,6 +13,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "tier2": "every combination: install, mypy --strict, own tests on real services",
         "tier3": "representatives: build the image with podman and run it as in production",
         "hooks": "answer validation in the pre-gen hook",
+        "contract": "every database variant served by uvicorn passes one HTTP contract",
     }.items():
         config.addinivalue_line("markers", f"{marker}: {meaning}")
 
@@ -43,3 +44,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("image sizes")
         for tag, size in IMAGE_SIZES.items():
             terminalreporter.write_line(f"{size / 1_000_000:8.1f} MB  {tag}")
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> Iterator[str]:
+    """A MongoDB wire-protocol server (SecantusDB) for the session; skips locally, fails in CI."""
+    try:
+        with mongodb_server() as url:
+            yield url
+    except ServiceUnavailable as error:
+        if services_required():
+            pytest.fail(f"required service missing: {error}")
+        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")

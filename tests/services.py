@@ -14,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -102,4 +103,44 @@ def postgres_server() -> Iterator[str]:
                 capture_output=True,
                 **run_as,  # type: ignore[arg-type]
             )
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _secantusd() -> str:
+    # Installed into the template's venv by the `test` dependency group.
+    beside_python = Path(sys.executable).parent / "secantusd-py"
+    found = str(beside_python) if beside_python.exists() else shutil.which("secantusd-py")
+    if found is None:
+        raise ServiceUnavailable("SecantusDB's secantusd-py is not installed (uv sync)")
+    return found
+
+
+@contextlib.contextmanager
+def mongodb_server(port: int | None = None, storage: Path | None = None) -> Iterator[str]:
+    """A SecantusDB server (MongoDB wire protocol); yields a mongodb:// URL.
+
+    Pass the port and storage of a stopped server to start it again with its data.
+    """
+    secantusd = _secantusd()
+    port = port or free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="template-mongo-"))
+    storage = storage or workdir / "data"
+    storage.mkdir(parents=True, exist_ok=True)
+    with (workdir / "log").open("wb") as log:
+        process = subprocess.Popen(
+            [secantusd, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        wait_for_port(port)
+        yield f"mongodb://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -7,6 +7,7 @@ tier grows with the largest option lists, not with their product.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -41,7 +42,10 @@ def params(answer_sets: list[dict[str, str]]) -> list[object]:
 
 
 COVERING_ARRAY = params(ANSWERS)
+# MongoDB has no embedded stand-in: its tests always need a server.
+WITH_DEFAULT_STORE = params([answers for answers in ANSWERS if answers["database"] != "mongo"])
 WITH_POSTGRES = params([answers for answers in ANSWERS if answers["database"] == "postgres"])
+WITH_MONGO = params([answers for answers in ANSWERS if answers["database"] == "mongo"])
 
 
 def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
@@ -95,7 +99,7 @@ def test_mypy_strict(installed: tuple[Path, dict[str, str]]) -> None:
     assert "Success: no issues found" in output
 
 
-@pytest.mark.parametrize("installed", COVERING_ARRAY, indirect=True)
+@pytest.mark.parametrize("installed", WITH_DEFAULT_STORE, indirect=True)
 def test_own_tests_pass_on_the_default_store(installed: tuple[Path, dict[str, str]]) -> None:
     project, _ = installed
     output = run(
@@ -125,16 +129,34 @@ def test_own_tests_pass_on_postgresql(
     assert_everything_passed(output)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    """The README's first command: render the defaults and `make dev` them."""
-    project = render(tmp_path, {})
+@pytest.mark.parametrize("installed", WITH_MONGO, indirect=True)
+def test_own_tests_pass_on_a_mongodb_wire_protocol_server(
+    installed: tuple[Path, dict[str, str]], mongodb_url: str
+) -> None:
+    project, _ = installed
+    output = run(
+        project,
+        "uv",
+        "run",
+        "--no-sync",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--cov",
+        env={"TEST_MONGODB_URL": mongodb_url},
+    )
+    assert_everything_passed(output)
+
+
+@contextlib.contextmanager
+def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`make dev` in the background; yields the URL it serves on."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port)}
     process = subprocess.Popen(
         ["make", "dev", f"PYTHON={python_for('3.12')}"],
         cwd=project,
-        env=env,
+        env={**os.environ, "PORT": str(port), **(env or {})},
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -147,11 +169,11 @@ def served(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_make_dev_serves_docs_on_sqlite(served: str) -> None:
+def assert_serves_docs_and_creates_an_item(url: str) -> None:
     deadline = time.monotonic() + 180
     while True:
         try:
-            with urllib.request.urlopen(f"{served}/docs", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}/docs", timeout=2) as response:
                 assert response.status == 200
                 assert b"swagger-ui" in response.read()
                 break
@@ -160,7 +182,38 @@ def test_make_dev_serves_docs_on_sqlite(served: str) -> None:
                 raise
             time.sleep(0.5)
     request = urllib.request.Request(
-        f"{served}/items", data=b'{"name": "first"}', headers={"Content-Type": "application/json"}
+        f"{url}/items", data=b'{"name": "first"}', headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 201
+
+
+def test_make_dev_serves_docs_on_sqlite(tmp_path: Path) -> None:
+    """The README's first command: render the defaults and `make dev` them."""
+    with make_dev(render(tmp_path, {})) as url:
+        assert_serves_docs_and_creates_an_item(url)
+
+
+def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongodb_url: str) -> None:
+    project = render(tmp_path, {"database": "mongo"})
+    nowhere = f"mongodb://127.0.0.1:{free_port()}"
+
+    result = subprocess.run(
+        ["make", "dev", f"PYTHON={python_for('3.12')}"],
+        cwd=project,
+        env={
+            **os.environ,
+            "ORDERS_SERVICE_MONGODB_URL": nowhere,
+            "ORDERS_SERVICE_MONGODB_TIMEOUT_SECONDS": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert result.returncode != 0
+    assert f"Cannot reach MongoDB at {nowhere} within 1s" in result.stderr
+    assert "docker run -d --name mongo -p 27017:27017 mongo:8" in result.stderr
+    with make_dev(project, {"ORDERS_SERVICE_MONGODB_URL": mongodb_url}) as url:
+        assert_serves_docs_and_creates_an_item(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import {% if cookiecutter.database == "postgres" %}AliasChoices, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" %}field_validator, {% endif %}model_validator
+from pydantic import {% if cookiecutter.database != "none" %}AliasChoices, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" %}field_validator, {% endif %}model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Placeholders people paste from tutorials; never acceptable outside development.
@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=0, ge=0)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
+{%- elif cookiecutter.database == "mongo" %}
+    mongodb_url: str = Field(
+        default="mongodb://127.0.0.1:27017",
+        # Platforms commonly inject a bare MONGODB_URL; accept it as well.
+        validation_alias=AliasChoices("{{ cookiecutter.__env_prefix }}MONGODB_URL", "MONGODB_URL"),
+    )
+    mongodb_database: str = Field(default="{{ cookiecutter.service_slug.replace('-', '_') }}", min_length=1, max_length=63)
+    mongodb_pool_size: int = Field(default=10, ge=1)
+    mongodb_timeout_seconds: float = Field(default=5.0, gt=0)
 {%- endif %}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = True

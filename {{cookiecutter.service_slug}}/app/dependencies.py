@@ -11,8 +11,13 @@ from app.models.item import ItemId
 from app.services.items import ItemService
 
 MAX_PAGE_SIZE = 100
+{%- if cookiecutter.database == "mongo" %}
+# The canonical form of a MongoDB ObjectId; anything else could never match.
+ITEM_ID_PATTERN = "^[0-9a-f]{24}$"
+{%- else %}
 # Ids are 64-bit in the database; larger values could never match.
 MAX_ITEM_ID = 2**63 - 1
+{%- endif %}
 
 
 # Dependencies are `async def` even without awaiting anything: FastAPI runs plain
@@ -38,4 +43,10 @@ async def get_pagination(
 
 ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
 PaginationDep = Annotated[Pagination, Depends(get_pagination)]
+{%- if cookiecutter.database == "mongo" %}
+ItemIdPath = Annotated[
+    ItemId, Path(pattern=ITEM_ID_PATTERN, description="Item id: 24 lowercase hex digits.")
+]
+{%- else %}
 ItemIdPath = Annotated[ItemId, Path(ge=1, le=MAX_ITEM_ID, description="Item id.")]
+{%- endif %}

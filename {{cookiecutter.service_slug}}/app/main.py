@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-{%- if cookiecutter.database == "postgres" %}
+{%- if cookiecutter.database != "none" %}
 from functools import partial
 {%- endif %}
 
@@ -21,8 +21,13 @@ from app.errors import install_error_handlers
 from app.logging import configure_logging
 from app.metrics import HttpMetrics
 from app.middleware import ObservabilityMiddleware
+{%- if cookiecutter.database == "mongo" %}
+from app.mongo import IndexSetup, check_ready, create_client
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 from app.repositories.sql_items import SqlItemRepository
+{%- elif cookiecutter.database == "mongo" %}
+from app.repositories.mongo_items import MongoItemRepository
 {%- else %}
 from app.repositories.memory_items import MemoryItemRepository
 {%- endif %}
@@ -43,6 +48,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await engine.dispose()
+{%- elif cookiecutter.database == "mongo" %}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    # The client connects lazily: startup never waits for MongoDB, and requests
+    # made while it is down fail until it is back, without a restart.
+    client = app.state.mongo_client = create_client(settings)
+    database = client[settings.mongodb_database]
+    app.state.item_repository = MongoItemRepository(database)
+    index_setup = app.state.index_setup = IndexSetup(database, first_delay_seconds=0.5)
+    app.state.readiness_checks = {
+        "database": partial(check_ready, client, index_setup, settings.mongodb_timeout_seconds)
+    }
+    index_setup.start()
+    freeze_startup_objects()
+    try:
+        yield
+    finally:
+        await index_setup.stop()
+        await client.close()
 {%- else %}
 
 

@@ -5,16 +5,23 @@ Tests never touch the development database. By default they use a throwaway
 SQLite file; with TEST_DATABASE_URL=postgresql+asyncpg://USER:PASS@HOST/DB they
 create a throwaway database on that server, migrate it with Alembic, and drop
 it afterwards. Rows are deleted between tests, so no test sees another's data.
+{%- elif cookiecutter.database == "mongo" %}
+
+The tests need a MongoDB server: set TEST_MONGODB_URL=mongodb://HOST:27017 (for
+a local one, `docker run -d -p 27017:27017 mongo:8`). They never touch the
+development database: each run uses a randomly named database on that server
+and drops it afterwards. Collections are emptied between tests, so no test
+sees another's data.
 {% endif %}"""
 
 from __future__ import annotations
 
-{% if cookiecutter.database == "postgres" -%}
+{% if cookiecutter.database != "none" -%}
 import asyncio
 import os
 import uuid
 {% endif -%}
-from collections.abc import AsyncIterator{% if cookiecutter.database == "postgres" %}, Iterator{% endif %}
+from collections.abc import AsyncIterator{% if cookiecutter.database != "none" %}, Iterator{% endif %}
 {%- if cookiecutter.database == "postgres" %}
 from pathlib import Path
 {%- endif %}
@@ -26,6 +33,9 @@ from alembic import command
 from alembic.config import Config
 {%- endif %}
 from fastapi import FastAPI
+{%- if cookiecutter.database == "mongo" %}
+from pymongo import AsyncMongoClient
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 from sqlalchemy import delete, make_url
 from sqlalchemy.engine import URL
@@ -82,6 +92,48 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(environment="test", database_url=database_url, _env_file=None)
+{%- elif cookiecutter.database == "mongo" %}
+
+# Long enough for a busy server, short enough that a stuck start-up fails the test.
+STARTUP_TIMEOUT_SECONDS = 10
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> str:
+    url = os.environ.get("TEST_MONGODB_URL")
+    if not url:
+        pytest.fail(
+            "TEST_MONGODB_URL is not set: the tests need a MongoDB server, e.g. "
+            "`docker run -d -p 27017:27017 mongo:8` and "
+            "TEST_MONGODB_URL=mongodb://127.0.0.1:27017",
+            pytrace=False,
+        )
+    return url
+
+
+async def _drop_database(url: str, name: str) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
+    try:
+        await client.drop_database(name)
+    finally:
+        await client.close()
+
+
+@pytest.fixture(scope="session")
+def database_name(mongodb_url: str) -> Iterator[str]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield name
+    asyncio.run(_drop_database(mongodb_url, name))
+
+
+@pytest.fixture
+def settings(mongodb_url: str, database_name: str) -> Settings:
+    return Settings(
+        environment="test",
+        mongodb_url=mongodb_url,
+        mongodb_database=database_name,
+        _env_file=None,
+    )
 {%- else %}
 
 
@@ -100,6 +152,13 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         async with application.state.engine.begin() as connection:
             for table in reversed(metadata.sorted_tables):
                 await connection.execute(delete(table))
+{%- elif cookiecutter.database == "mongo" %}
+        async with asyncio.timeout(STARTUP_TIMEOUT_SECONDS):
+            await application.state.index_setup.done.wait()
+        yield application
+        database = application.state.mongo_client[settings.mongodb_database]
+        for name in await database.list_collection_names():
+            await database[name].delete_many({})
 {%- else %}
         yield application
 {%- endif %}

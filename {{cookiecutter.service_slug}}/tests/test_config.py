@@ -54,4 +54,12 @@ def test_plain_postgres_url_gets_the_async_driver(scheme: str) -> None:
     settings = Settings(database_url=f"{scheme}://u:p@db:5432/app", _env_file=None)
 
     assert settings.database_url == "postgresql+asyncpg://u:p@db:5432/app"
+{%- elif cookiecutter.database == "mongo" %}
+
+
+def test_bare_mongodb_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("{{ cookiecutter.__env_prefix }}MONGODB_URL", raising=False)
+    monkeypatch.setenv("MONGODB_URL", "mongodb://u:p@mongo:27017/?authSource=admin")
+
+    assert Settings(_env_file=None).mongodb_url == "mongodb://u:p@mongo:27017/?authSource=admin"
 {%- endif %}

@@ -1,9 +1,16 @@
+{%- if cookiecutter.database == "mongo" %}
+{%- set missing_id = "6650f0c0a0b0c0d0e0f01234" %}
+{%- set other_missing_id = "6650f0c0a0b0c0d0e0f05678" %}
+{%- else %}
+{%- set missing_id = "12345" %}
+{%- set other_missing_id = "67890" %}
+{%- endif -%}
 """Liveness, readiness and the scrape endpoint."""
 
 from __future__ import annotations
 
 import httpx
-{%- if cookiecutter.database == "postgres" %}
+{%- if cookiecutter.database != "none" %}
 from fastapi import FastAPI
 
 from app.config import Settings
@@ -49,6 +56,33 @@ async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None
     assert body["checks"] == {"database": "unavailable"}
     assert body["detail"] == "Unavailable: database."
     assert health.status_code == 200
+{%- elif cookiecutter.database == "mongo" %}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+
+
+async def test_starts_while_mongodb_is_down_and_reports_503() -> None:
+    # A real failure: nothing listens on port 1, so the connection is refused.
+    settings = Settings(
+        environment="test",
+        mongodb_url="mongodb://127.0.0.1:1",
+        mongodb_timeout_seconds=0.5,
+        _env_file=None,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/ready")
+            health = await client.get("/health")
+        indexes_created = app.state.index_setup.done.is_set()
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["checks"] == {"database": "unavailable"}
+    assert body["detail"] == "Unavailable: database."
+    assert health.status_code == 200
+    assert not indexes_created
 {%- else %}
     assert response.json() == {"status": "ready", "checks": {}}
 
@@ -71,14 +105,14 @@ async def test_ready_is_503_naming_the_failing_check(
 async def test_metrics_count_requests_by_route_template(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    await client.get("/items/12345")
-    await client.get("/items/67890")
+    await client.get("/items/{{ missing_id }}")
+    await client.get("/items/{{ other_missing_id }}")
     await client.get("/no-such-page")
 
     text = (await client.get("/metrics")).text
 
     assert 'http_requests_total{method="GET",route="/items/{item_id}",status="404"} 2.0' in text
     assert 'route="<unmatched>",status="404"' in text
-    assert "/items/12345" not in text
+    assert "/items/{{ missing_id }}" not in text
     assert "http_request_duration_seconds_count" in text
     assert "http_requests_in_flight 1.0" in text  # the scrape itself is in flight

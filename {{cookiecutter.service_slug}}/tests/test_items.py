@@ -1,3 +1,10 @@
+{%- if cookiecutter.database == "mongo" %}
+{%- set missing_id = "6650f0c0a0b0c0d0e0f01234" %}
+{%- set other_missing_id = "6650f0c0a0b0c0d0e0f04242" %}
+{%- else %}
+{%- set missing_id = "999999" %}
+{%- set other_missing_id = "424242" %}
+{%- endif -%}
 """The items API over HTTP: CRUD, pagination and every error status."""
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ async def test_get_returns_the_stored_item(client: httpx.AsyncClient) -> None:
 
 
 async def test_get_missing_item_is_404_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/items/999999")
+    response = await client.get("/items/{{ missing_id }}")
 
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
@@ -61,12 +68,25 @@ async def test_get_missing_item_is_404_problem(client: httpx.AsyncClient) -> Non
         "type": "about:blank",
         "title": "Not Found",
         "status": 404,
-        "detail": "Item 999999 does not exist.",
-        "instance": "/items/999999",
+        "detail": "Item {{ missing_id }} does not exist.",
+        "instance": "/items/{{ missing_id }}",
     }
 
 
+{% if cookiecutter.database == "mongo" -%}
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "abc",
+        "0",
+        "6650f0c0a0b0c0d0e0f0123",  # 23 digits
+        "6650f0c0a0b0c0d0e0f0123g",  # not hex
+        "6650F0C0A0B0C0D0E0F01234",  # not the canonical lower case
+    ],
+)
+{% else -%}
 @pytest.mark.parametrize("bad_id", ["abc", "0", "-1", str(2**63)])
+{% endif -%}
 async def test_malformed_id_is_422_problem(client: httpx.AsyncClient, bad_id: str) -> None:
     response = await client.get(f"/items/{bad_id}")
 
@@ -157,7 +177,7 @@ async def test_put_replaces_every_field(client: httpx.AsyncClient) -> None:
 
 
 async def test_put_missing_item_is_404(client: httpx.AsyncClient) -> None:
-    response = await client.put("/items/424242", json={"name": "x"})
+    response = await client.put("/items/{{ other_missing_id }}", json={"name": "x"})
 
     assert response.status_code == 404
 
@@ -208,7 +228,7 @@ async def test_patch_to_taken_name_is_409(client: httpx.AsyncClient) -> None:
 
 
 async def test_patch_missing_item_is_404(client: httpx.AsyncClient) -> None:
-    response = await client.patch("/items/424242", json={"quantity": 1})
+    response = await client.patch("/items/{{ other_missing_id }}", json={"quantity": 1})
 
     assert response.status_code == 404
 

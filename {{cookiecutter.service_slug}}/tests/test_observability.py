@@ -1,3 +1,8 @@
+{%- if cookiecutter.database == "mongo" %}
+{%- set missing_id = "6650f0c0a0b0c0d0e0f00005" %}
+{%- else %}
+{%- set missing_id = "5" %}
+{%- endif -%}
 """Request ids, JSON logs, compression and CORS."""
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ async def test_access_log_line_carries_request_id_and_route(
     client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="app.access"):
-        await client.get("/items/5", headers={"X-Request-ID": "trace-me"})
+        await client.get("/items/{{ missing_id }}", headers={"X-Request-ID": "trace-me"})
 
     [record] = [r for r in caplog.records if r.name == "app.access"]
     line = json.loads(JsonFormatter().format(record))

@@ -3,7 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+{% if cookiecutter.database == "mongo" -%}
+# A MongoDB ObjectId as its 24-character lowercase hex string.
+ItemId = str
+{%- else -%}
 ItemId = int
+{%- endif %}
 
 
 @dataclass(frozen=True, slots=True)

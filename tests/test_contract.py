@@ -1,0 +1,393 @@
+"""One HTTP contract for every database variant, so the variants cannot drift apart.
+
+Each variant is rendered, installed, migrated and served by uvicorn on a free
+port against a real store; the same tests then exercise the items API over
+HTTP. Only the id format may differ (int for SQL and memory, ObjectId string
+for MongoDB), and the OpenAPI documents must be equal once ids are masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.render import render
+from tests.services import free_port, mongodb_server
+from tests.test_project import python_for, run
+
+pytestmark = pytest.mark.contract
+
+PREFIX = "ORDERS_SERVICE_"
+PROBLEM = "application/problem+json"
+# (variant id, database answer): PostgreSQL's rendering runs on SQLite and on a real server.
+VARIANTS = {
+    "postgres-on-sqlite": "postgres",
+    "postgres-on-postgresql": "postgres",
+    "mongo": "mongo",
+    "none": "none",
+}
+# Well-formed ids that no item has, per id format.
+MISSING_ID = {"integer": "999999", "string": "6650f0c0a0b0c0d0e0f01234"}
+
+
+@dataclass
+class Service:
+    variant: str
+    url: str
+    client: httpx.Client
+    id_format: str  # "integer" or "string"
+
+    @property
+    def missing_id(self) -> str:
+        return MISSING_ID[self.id_format]
+
+
+_installed: dict[str, Path] = {}
+
+
+def install(database: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Render and install one rendering per database, once per worker."""
+    if database not in _installed:
+        project = render(tmp_path_factory.mktemp(f"contract-{database}"), {"database": database})
+        run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
+        _installed[database] = project
+    return _installed[database]
+
+
+@contextlib.contextmanager
+def uvicorn(project: Path, env: dict[str, str]) -> Iterator[str]:
+    """Serve the project on a free port; yields its base URL once /health answers."""
+    port = free_port()
+    log = (project / "uvicorn.log").open("wb")
+    process = subprocess.Popen(
+        [
+            str(project / ".venv" / "bin" / "uvicorn"),
+            "--factory",
+            "app.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=project,
+        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, 60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if condition():
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        time.sleep(0.2)
+
+
+def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Environment that points the rendering at a fresh, migrated store."""
+    if variant == "postgres-on-sqlite":
+        env = {f"{PREFIX}DATABASE_URL": f"sqlite+aiosqlite:///{project}/contract.db"}
+    elif variant == "postgres-on-postgresql":
+        env = {f"{PREFIX}DATABASE_URL": request.getfixturevalue("postgres_url")}
+    elif variant == "mongo":
+        env = {
+            f"{PREFIX}MONGODB_URL": request.getfixturevalue("mongodb_url"),
+            f"{PREFIX}MONGODB_DATABASE": f"contract_{uuid.uuid4().hex[:12]}",
+        }
+    else:
+        return {}
+    if variant.startswith("postgres"):
+        run(project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", env=env)
+    else:
+        run(project, "uv", "run", "--no-sync", "python", "-m", "app.mongo_migrations", env=env)
+    return env
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(variant, marks=pytest.mark.xdist_group(f"contract-{variant}"))
+        for variant in VARIANTS
+    ],
+)
+def service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    variant: str = request.param
+    project = install(VARIANTS[variant], tmp_path_factory)
+    env = store_settings(variant, project, request)
+    with uvicorn(project, env) as url, httpx.Client(base_url=url, timeout=10) as client:
+        schema = client.get("/openapi.json").json()["components"]["schemas"]
+        yield Service(variant, url, client, schema["ItemRead"]["properties"]["id"]["type"])
+
+
+@pytest.fixture
+def api(service: Service) -> httpx.Client:
+    """The service's client, with every item deleted first: each test starts empty."""
+    while items := service.client.get("/items", params={"limit": 100}).json()["items"]:
+        for item in items:
+            assert service.client.delete(f"/items/{item['id']}").status_code == 204
+    return service.client
+
+
+def create(api: httpx.Client, **fields: Any) -> dict[str, Any]:
+    response = api.post("/items", json={"name": "widget", **fields})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_problem(response: httpx.Response, status: int, **expected: Any) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["type"] == "about:blank"
+    assert body["status"] == status
+    for key, value in expected.items():
+        assert body[key] == value, key
+    return body
+
+
+def test_create_then_get(service: Service, api: httpx.Client) -> None:
+    response = api.post("/items", json={"name": " widget ", "description": "blue", "quantity": 3})
+
+    assert response.status_code == 201
+    item = response.json()
+    assert set(item) == {"id", "name", "description", "quantity", "created_at", "updated_at"}
+    assert (item["name"], item["description"], item["quantity"]) == ("widget", "blue", 3)
+    assert item["created_at"] == item["updated_at"]
+    assert response.headers["location"] == f"{service.url}/items/{item['id']}"
+    assert isinstance(item["id"], int if service.id_format == "integer" else str)
+    assert api.get(f"/items/{item['id']}").json() == item
+
+
+def test_list_paginates_in_creation_order_with_total_and_next(
+    service: Service, api: httpx.Client
+) -> None:
+    created = [create(api, name=f"item-{n}") for n in range(5)]
+
+    first = api.get("/items", params={"limit": 2}).json()
+    second = api.get(first["next"]).json()
+    last = api.get(second["next"]).json()
+
+    assert first["next"] == f"{service.url}/items?limit=2&offset=2"
+    assert (first["total"], first["limit"], first["offset"]) == (5, 2, 0)
+    assert (last["total"], last["limit"], last["offset"], last["next"]) == (5, 2, 4, None)
+    listed = first["items"] + second["items"] + last["items"]
+    assert listed == created
+
+
+def test_empty_list_and_page_bounds(api: httpx.Client) -> None:
+    assert api.get("/items").json() == {
+        "items": [],
+        "total": 0,
+        "limit": 20,
+        "offset": 0,
+        "next": None,
+    }
+    for params in ({"limit": 0}, {"limit": 101}, {"offset": -1}):
+        assert_problem(api.get("/items", params=params), 422)
+
+
+def test_put_replaces_and_patch_changes_only_given_fields(api: httpx.Client) -> None:
+    item = create(api, description="old", quantity=2)
+
+    replaced = api.put(f"/items/{item['id']}", json={"name": "renamed"}).json()
+    patched = api.patch(f"/items/{item['id']}", json={"quantity": 9}).json()
+    cleared = api.patch(f"/items/{item['id']}", json={"description": None}).json()
+    unchanged = api.patch(f"/items/{item['id']}", json={}).json()
+
+    assert (replaced["name"], replaced["description"], replaced["quantity"]) == ("renamed", None, 0)
+    assert replaced["created_at"] == item["created_at"]
+    assert replaced["updated_at"] >= item["updated_at"]
+    assert (patched["name"], patched["quantity"]) == ("renamed", 9)
+    assert cleared["description"] is None
+    assert unchanged == cleared
+
+
+def test_delete_then_everything_is_404(service: Service, api: httpx.Client) -> None:
+    item = create(api)
+
+    deleted = api.delete(f"/items/{item['id']}")
+
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    path = f"/items/{item['id']}"
+    for response in (
+        api.get(path),
+        api.delete(path),
+        api.put(path, json={"name": "x"}),
+        api.patch(path, json={"quantity": 1}),
+    ):
+        assert_problem(
+            response, 404, title="Not Found", detail=f"Item {item['id']} does not exist."
+        )
+
+
+def test_missing_item_is_404_problem(service: Service, api: httpx.Client) -> None:
+    response = api.get(f"/items/{service.missing_id}")
+
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": f"Item {service.missing_id} does not exist.",
+        "instance": f"/items/{service.missing_id}",
+    }
+
+
+def test_duplicate_name_is_409_on_create_and_update(api: httpx.Client) -> None:
+    create(api, name="first")
+    second = create(api, name="second")
+
+    for response in (
+        api.post("/items", json={"name": "first"}),
+        api.put(f"/items/{second['id']}", json={"name": "first"}),
+        api.patch(f"/items/{second['id']}", json={"name": "first"}),
+    ):
+        assert_problem(
+            response, 409, title="Conflict", detail="An item named 'first' already exists."
+        )
+    api.delete(f"/items/{second['id']}")
+    create(api, name="second")  # a deleted item's name is free again
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "0", "-1"])
+def test_malformed_id_is_422_problem(api: httpx.Client, bad_id: str) -> None:
+    for response in (
+        api.get(f"/items/{bad_id}"),
+        api.delete(f"/items/{bad_id}"),
+        api.patch(f"/items/{bad_id}", json={}),
+    ):
+        body = assert_problem(response, 422)
+        assert body["errors"][0]["loc"] == ["path", "item_id"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"name": "ok", "quantity": -1}, "quantity"),
+        ({"name": "ok", "description": "d" * 1001}, "description"),
+        ({"name": "ok", "colour": "red"}, "colour"),
+    ],
+)
+def test_invalid_body_is_422_naming_the_field(
+    api: httpx.Client, payload: dict[str, Any], field: str
+) -> None:
+    body = assert_problem(api.post("/items", json=payload), 422)
+
+    assert [error["loc"][-1] for error in body["errors"]] == [field]
+
+
+def test_probes(service: Service) -> None:
+    checks = {} if service.variant == "none" else {"database": "ok"}
+
+    assert service.client.get("/health").json() == {"status": "ok"}
+    assert service.client.get("/ready").json() == {"status": "ready", "checks": checks}
+
+
+def masked_openapi(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with the id's type (and its description) replaced by a marker."""
+    masked = copy.deepcopy(document)
+    for operations in masked["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "item_id":
+                    parameter["schema"] = parameter["description"] = "<item id>"
+    masked["components"]["schemas"]["ItemRead"]["properties"]["id"] = "<item id>"
+    return masked
+
+
+@pytest.fixture(scope="session")
+def reference_openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The in-memory rendering's OpenAPI, generated without serving it."""
+    project = install("none", tmp_path_factory)
+    output = run(
+        project,
+        "uv",
+        "run",
+        "--no-sync",
+        "python",
+        "-c",
+        "import json; from app.main import create_app; print(json.dumps(create_app().openapi()))",
+    )
+    document: dict[str, Any] = httpx.Response(200, content=output).json()
+    return document
+
+
+def test_openapi_is_identical_apart_from_the_id_type(
+    service: Service, reference_openapi: dict[str, Any]
+) -> None:
+    document = service.client.get("/openapi.json").json()
+
+    assert masked_openapi(document) == masked_openapi(reference_openapi)
+    path_id = document["paths"]["/items/{item_id}"]["get"]["parameters"][0]["schema"]
+    if service.id_format == "string":
+        assert path_id["pattern"] == "^[0-9a-f]{24}$"
+    else:
+        assert (path_id["type"], path_id["minimum"]) == ("integer", 1)
+
+
+@pytest.mark.xdist_group("contract-mongo")
+def test_mongo_rendering_starts_while_the_server_is_down_and_recovers(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A real server stopped and started: no restart of the service is needed."""
+    project = install("mongo", tmp_path_factory)
+    port, storage = free_port(), tmp_path / "mongo-data"
+    env = {
+        f"{PREFIX}MONGODB_URL": f"mongodb://127.0.0.1:{port}",
+        f"{PREFIX}MONGODB_DATABASE": "recovery",
+        f"{PREFIX}MONGODB_TIMEOUT_SECONDS": "1",
+    }
+
+    def ready(api: httpx.Client) -> bool:
+        return api.get("/ready").status_code == 200
+
+    with uvicorn(project, env) as url, httpx.Client(base_url=url, timeout=10) as api:
+        down = api.get("/ready")
+        assert_problem(down, 503, checks={"database": "unavailable"})
+        assert_problem(api.get("/items"), 500)
+
+        with mongodb_server(port, storage):
+            wait_until(lambda: ready(api), 60)
+            item = create(api, name="survivor")
+            assert_problem(api.post("/items", json={"name": "survivor"}), 409)
+
+        assert_problem(api.get("/ready"), 503, checks={"database": "unavailable"})
+
+        with mongodb_server(port, storage):
+            wait_until(lambda: ready(api), 60)
+            assert api.get(f"/items/{item['id']}").json() == item

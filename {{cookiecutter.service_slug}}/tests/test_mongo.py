@@ -1,0 +1,113 @@
+"""MongoDB specifics: indexes at startup, the migration runner, and retrying while down."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi import FastAPI
+from pymongo.errors import AutoReconnect
+
+from app import mongo
+from app.config import Settings
+from app.mongo import IndexSetup, check_ready
+from app.mongo_migrations import (
+    MIGRATIONS,
+    MIGRATIONS_COLLECTION,
+    Migration,
+    main,
+    migrate,
+    without_credentials,
+)
+
+
+async def test_startup_creates_the_unique_name_index(app: FastAPI) -> None:
+    database = app.state.mongo_client[app.state.settings.mongodb_database]
+
+    indexes = await database["items"].index_information()
+
+    assert indexes["uq_items_name"]["unique"] is True
+    await mongo.ensure_indexes(database)  # idempotent
+    assert await database["items"].index_information() == indexes
+
+
+async def test_migrations_apply_once_in_order_and_are_recorded(app: FastAPI) -> None:
+    database = app.state.mongo_client[app.state.settings.mongodb_database]
+    await database["items"].insert_one({"name": "legacy", "quantity": 1})
+    order: list[int] = []
+
+    async def record(version: int) -> None:
+        order.append(version)
+
+    extra = [
+        Migration(3, "third", lambda _: record(3)),
+        Migration(2, "second", lambda _: record(2)),
+    ]
+
+    first = await migrate(database, [*extra, *MIGRATIONS])
+    second = await migrate(database, [*extra, *MIGRATIONS])
+
+    assert first == [1, 2, 3]
+    assert order == [2, 3]
+    assert second == []
+    legacy = await database["items"].find_one({"name": "legacy"})
+    assert legacy is not None
+    assert legacy["description"] is None
+    recorded = [doc["_id"] async for doc in database[MIGRATIONS_COLLECTION].find().sort("_id")]
+    assert recorded == [1, 2, 3]
+
+
+async def test_migrate_command_reports_success(
+    app: FastAPI, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await main(settings) == 0
+
+    assert f"Database {settings.mongodb_database!r} is up to date" in capsys.readouterr().out
+
+
+async def test_migrate_command_explains_an_unreachable_server(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = Settings(
+        mongodb_url="mongodb://127.0.0.1:1", mongodb_timeout_seconds=0.2, _env_file=None
+    )
+
+    assert await main(settings) == 1
+
+    error = capsys.readouterr().err
+    assert "Cannot reach MongoDB at mongodb://127.0.0.1:1" in error
+    assert "MONGODB_URL" in error
+
+
+def test_messages_never_show_credentials() -> None:
+    url = "mongodb://user:hunter2@db1:27017,db2:27017/?authSource=admin"
+
+    assert without_credentials(url) == "mongodb://db1:27017,db2:27017/?authSource=admin"
+
+
+async def test_index_setup_retries_until_the_server_answers(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fault injection: the first attempt fails as it would while MongoDB is down.
+    database = app.state.mongo_client[app.state.settings.mongodb_database]
+    real_ensure_indexes = mongo.ensure_indexes
+    attempts = 0
+
+    async def flaky(db: object) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise AutoReconnect("connection refused")
+        await real_ensure_indexes(database)
+
+    monkeypatch.setattr(mongo, "ensure_indexes", flaky)
+    setup = IndexSetup(database, first_delay_seconds=0.01)
+    check = check_ready(app.state.mongo_client, setup, timeout_seconds=5)
+    with pytest.raises(RuntimeError, match="indexes are not created yet"):
+        await check
+
+    async with asyncio.timeout(5):
+        await setup.run()
+
+    assert attempts == 2
+    await check_ready(app.state.mongo_client, setup, timeout_seconds=5)
