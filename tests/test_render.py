@@ -124,17 +124,23 @@ def test_env_file_has_a_fresh_secret(project: Path) -> None:
     assert (project / ".env").stat().st_mode & 0o077 == 0
 
 
-def test_env_file_has_a_fresh_postgres_password_when_compose_runs_postgres(
+# The password compose's database server takes from .env, per database.
+COMPOSE_PASSWORDS = {"postgres": "POSTGRES_PASSWORD", "mongo": "MONGO_PASSWORD"}
+
+
+def test_env_file_has_a_fresh_password_for_the_database_compose_runs(
     project: Path, answers: dict[str, str]
 ) -> None:
     env = dict(
         line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
     )
-    if answers["database"] == "postgres":
-        assert len(env["POSTGRES_PASSWORD"]) >= 48
-        assert "POSTGRES_PASSWORD=\n" in (project / ".env.example").read_text()
-    else:
-        assert "POSTGRES_PASSWORD" not in env
+    chosen = COMPOSE_PASSWORDS.get(answers["database"])
+    for name in COMPOSE_PASSWORDS.values():
+        if name == chosen:
+            assert len(env[name]) >= 48
+            assert f"\n{name}=\n" in (project / ".env.example").read_text()
+        else:
+            assert name not in env
 
 
 def test_python_compiles(project: Path) -> None:
@@ -223,27 +229,63 @@ def test_compose_file_matches_the_compose_spec(
     validated.once(validators.compose_spec, project / "docker-compose.yml")
 
 
+# Compose services and Kubernetes egress ports each database brings.
+BACKING_SERVICES = {
+    "postgres": {"migrate", "postgres"},
+    "mongo": {"migrate", "mongo"},
+    "none": set(),
+}
+DATABASE_PORTS = {"postgres": {5432}, "mongo": {27017}, "none": set()}
+K8S_SETTINGS = {  # (Secret, ConfigMap) entries per database
+    "postgres": ({"ORDERS_SERVICE_DATABASE_URL"}, set()),
+    "mongo": ({"ORDERS_SERVICE_MONGODB_URL"}, {"ORDERS_SERVICE_MONGODB_DATABASE"}),
+    "none": (set(), set()),
+}
+MIGRATE_COMMANDS = {
+    "postgres": ["alembic", "upgrade", "head"],
+    "mongo": ["python", "-m", "app.mongo_migrations"],
+}
+
+
 def test_compose_runs_exactly_the_chosen_backing_services(
     project: Path, answers: dict[str, str]
 ) -> None:
     services = load_yaml(project / "docker-compose.yml")["services"]
-    expected = {"app"} | ({"migrate", "postgres"} if answers["database"] == "postgres" else set())
-    assert set(services) == expected
+    assert set(services) == {"app"} | BACKING_SERVICES[answers["database"]]
     for name, service in services.items():
         assert all(port.startswith("127.0.0.1:") for port in service.get("ports", [])), name
         assert name == "migrate" or "healthcheck" in service, name
         for dependency in service.get("depends_on", {}).values():
             assert dependency["condition"] in {"service_healthy", "service_completed_successfully"}
+    if "migrate" in services:
+        assert services["migrate"]["command"] == MIGRATE_COMMANDS[answers["database"]]
+        assert services["app"]["depends_on"] == {
+            answers["database"]: {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }
 
 
-def test_compose_takes_the_postgres_password_from_env_only(
+def test_compose_takes_the_database_password_from_env_only(
     project: Path, answers: dict[str, str]
 ) -> None:
-    if answers["database"] != "postgres":
-        assert "POSTGRES" not in (project / "docker-compose.yml").read_text()
+    text = (project / "docker-compose.yml").read_text()
+    database = answers["database"]
+    for other in {"postgres", "mongo"} - {database}:
+        assert other.upper() not in text
+    if database == "none":
         return
-    postgres = load_yaml(project / "docker-compose.yml")["services"]["postgres"]
-    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    services = load_yaml(project / "docker-compose.yml")["services"]
+    server = services[database]["environment"]
+    app = services["app"]["environment"]
+    if database == "postgres":
+        assert server["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+        assert "${POSTGRES_PASSWORD:?" in app["ORDERS_SERVICE_DATABASE_URL"]
+    else:
+        assert services["mongo"]["image"] == "mongo:8"
+        assert server["MONGO_INITDB_ROOT_PASSWORD"].startswith("${MONGO_PASSWORD:?")
+        url = app["ORDERS_SERVICE_MONGODB_URL"]
+        assert url.startswith("mongodb://app:${MONGO_PASSWORD:?")
+        assert url.endswith("@mongo:27017/?authSource=admin")
 
 
 def test_kubernetes_manifests_render_and_validate(
@@ -254,8 +296,23 @@ def test_kubernetes_manifests_render_and_validate(
         return
     validated.once(validators.kubernetes_manifests, project / "k8s")
     validated.once(validators.kubernetes_hardening, project / "k8s")
-    has_job = (project / "k8s" / "base" / "migrate-job.yaml").exists()
-    assert has_job == (answers["database"] == "postgres")
+    base = project / "k8s" / "base"
+    job = base / "migrate-job.yaml"
+    assert job.exists() == (answers["database"] in MIGRATE_COMMANDS)
+    if job.exists():
+        container = load_yaml(job)["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"] == MIGRATE_COMMANDS[answers["database"]]
+    policy = load_yaml(base / "networkpolicy.yaml")["spec"]
+    ports = {port["port"] for rule in policy["egress"] for port in rule["ports"]} - {53}
+    assert ports == DATABASE_PORTS[answers["database"]]
+    # Connection URLs (with credentials) in the Secret, everything else in the ConfigMap.
+    secret = set(load_yaml(base / "secret.example.yaml")["stringData"])
+    config = set(load_yaml(base / "configmap.yaml")["data"])
+    url, extra = K8S_SETTINGS[answers["database"]]
+    assert secret == {"ORDERS_SERVICE_SECRET_KEY"} | url
+    others = {name for urls, names in K8S_SETTINGS.values() for name in urls | names}
+    assert not (others - url - extra) & config
+    assert extra <= config
 
 
 def test_ci_configuration_matches_its_schema(
@@ -269,6 +326,33 @@ def test_ci_configuration_matches_its_schema(
         validated.once(validators.github_workflow_schema, workflow)
     if pipeline.exists():
         validated.once(validators.gitlab_ci_schema, pipeline)
+
+
+# The test job's service container and the variable the rendered tests read, per database.
+CI_TEST_SERVICES = {
+    "postgres": ("postgres:17-bookworm", "TEST_DATABASE_URL"),
+    "mongo": ("mongo:8", "TEST_MONGODB_URL"),
+}
+
+
+def test_ci_test_job_gets_the_database_server(project: Path, answers: dict[str, str]) -> None:
+    if answers["ci"] == "none":
+        return
+    expected = CI_TEST_SERVICES.get(answers["database"])
+    if answers["ci"] == "github":
+        job = load_yaml(project / ".github" / "workflows" / "ci.yml")["jobs"]["test"]
+        images = [service["image"] for service in job.get("services", {}).values()]
+        env = job.get("env", {})
+    else:
+        job = load_yaml(project / ".gitlab-ci.yml")["test"]
+        images = [service["name"] for service in job.get("services", [])]
+        env = job.get("variables", {})
+    if expected is None:
+        assert images == [] and not {"TEST_DATABASE_URL", "TEST_MONGODB_URL"} & set(env)
+        return
+    image, variable = expected
+    assert images == [image]
+    assert set(env) & {"TEST_DATABASE_URL", "TEST_MONGODB_URL"} == {variable}
 
 
 LICENSE_MARKERS = {
