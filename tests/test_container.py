@@ -2,9 +2,10 @@
 
 For each representative the rendered Dockerfile is built unmodified with podman,
 then the container runs as its own non-root user on the host network: migrations
-through the image's migrate command against a real PostgreSQL, an HTTP smoke test
-(health, ready, CRUD), the image's HEALTHCHECK, and a SIGTERM that must end the
-process cleanly within the grace period.
+through the image's migrate command against a real PostgreSQL or a MongoDB
+wire-protocol server (SecantusDB), an HTTP smoke test (health, ready, CRUD), the
+image's HEALTHCHECK, and a SIGTERM that must end the process cleanly within the
+grace period.
 """
 
 from __future__ import annotations
@@ -92,14 +93,24 @@ def image(
     return tag, answers
 
 
+# Per database: the server fixture, the URL variable the image reads, its migrate command.
+DATABASES = {
+    "postgres": ("postgres_url", "DATABASE_URL", ["alembic", "upgrade", "head"]),
+    "mongo": ("mongodb_url", "MONGODB_URL", ["python", "-m", "app.mongo_migrations"]),
+}
+
+
 @pytest.fixture(scope="module")
 def container_env(image: tuple[str, dict[str, str]], request: pytest.FixtureRequest) -> list[str]:
-    """Environment for the containers; with PostgreSQL, migrated by the image's own command."""
+    """Environment for the containers; with a database, migrated by the image's own command."""
     tag, answers = image
-    if answers["database"] != "postgres":
+    if answers["database"] not in DATABASES:
         return []
-    env = ["--env", f"DATABASE_URL={request.getfixturevalue('postgres_url')}"]
-    containers.podman("run", "--rm", "--network=host", *env, tag, "alembic", "upgrade", "head")
+    fixture, variable, migrate = DATABASES[answers["database"]]
+    env = ["--env", f"{variable}={request.getfixturevalue(fixture)}"]
+    containers.podman(
+        "run", "--rm", "--network=host", "--read-only", "--cap-drop=ALL", *env, tag, *migrate
+    )
     return env
 
 
