@@ -1,6 +1,6 @@
 """The expensive validators of tier 1, each run once per distinct rendered content.
 
-Most options do not change a given file: 108 combinations render only a handful
+Most options do not change a given file: 162 combinations render only a handful
 of distinct Dockerfiles, compose files, manifests and workflows. `Validated`
 remembers each (check, content hash) it has seen during the session and replays
 the outcome, so every combination is still checked but each content only once.
