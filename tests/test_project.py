@@ -154,7 +154,8 @@ def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`make dev` in the background; yields the URL it serves on."""
     port = free_port()
     process = subprocess.Popen(
-        ["make", "dev", f"PYTHON={python_for('3.12')}"],
+        # No PYTHON=: the Makefile must find the interpreter itself, as for a user.
+        ["make", "dev"],
         cwd=project,
         env={**os.environ, "PORT": str(port), **(env or {})},
         start_new_session=True,
@@ -199,7 +200,7 @@ def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongod
     nowhere = f"mongodb://127.0.0.1:{free_port()}"
 
     result = subprocess.run(
-        ["make", "dev", f"PYTHON={python_for('3.12')}"],
+        ["make", "dev"],
         cwd=project,
         env={
             **os.environ,
