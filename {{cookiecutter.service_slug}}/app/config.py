@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     docs_enabled: bool = True
     cors_origins: list[str] = Field(default_factory=list)
     gzip_minimum_size: int = Field(default=1000, ge=0, description="0 disables compression.")
+{%- if cookiecutter.auth == "jwt" %}
+    # Access tokens are short-lived and trusted without a database read; refresh
+    # tokens are opaque, stored hashed and rotated on every use.
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = Field(default="{{ cookiecutter.service_slug }}", min_length=1)
+    jwt_audience: str = Field(default="{{ cookiecutter.service_slug }}", min_length=1)
+    jwt_leeway_seconds: int = Field(default=10, ge=0, le=300)
+    registration_enabled: bool = True
+    password_min_length: int = Field(default=12, ge=8, le=128)
+{%- endif %}
 
 {%- if cookiecutter.database == "postgres" %}
 
