@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     jwt_issuer: str = Field(default="{{ cookiecutter.service_slug }}", min_length=1)
     jwt_audience: str = Field(default="{{ cookiecutter.service_slug }}", min_length=1)
     jwt_leeway_seconds: int = Field(default=10, ge=0, le=300)
+    # Resource-server mode: verify RS256/ES256 tokens of an external identity
+    # provider against its JWKS instead of signing our own (see README).
+    jwks_url: str | None = None
+    jwks_cache_seconds: int = Field(default=300, ge=0)
     registration_enabled: bool = True
     password_min_length: int = Field(default=12, ge=8, le=128)
 {%- endif %}

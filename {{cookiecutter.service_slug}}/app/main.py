@@ -13,6 +13,9 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
+{% if cookiecutter.auth == "jwt" -%}
+from app.auth.tokens import TokenVerifier
+{% endif -%}
 from app.config import Settings, get_settings
 {%- if cookiecutter.database == "postgres" %}
 from app.database import create_engine, ping
@@ -131,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
+{%- if cookiecutter.auth == "jwt" %}
+    app.state.token_verifier = TokenVerifier(settings)
+{%- endif %}
 
     install_error_handlers(app)
     app.include_router(health.router)

@@ -13,7 +13,6 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from app.auth.scopes import ADMIN, ME, SCOPES
-from app.auth.tokens import decode_access_token
 from app.models.user import Principal, User, UserId
 
 # auto_error=False: the 401 below carries the RFC 6750 error code.
@@ -35,8 +34,12 @@ async def get_principal(
     if token is None:
         raise unauthorized("Not authenticated.", invalid_token=False)
     try:
-        claims = decode_access_token(request.app.state.settings, token)
-    except jwt.InvalidTokenError:
+        claims = await request.app.state.token_verifier.verify(token)
+    except jwt.PyJWKClientConnectionError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider's keys are unreachable."
+        ) from None
+    except jwt.PyJWTError:
         raise unauthorized("The access token is invalid or expired.") from None
     missing = set(security_scopes.scopes) - claims.scopes
     if missing:
