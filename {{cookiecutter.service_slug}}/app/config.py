@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Placeholders people paste from tutorials; never acceptable outside development.
 KNOWN_WEAK_SECRETS = frozenset({"changeme", "change-me", "secret", "secret-key", "dev", "test"})
 MIN_SECRET_BYTES = 32
+{%- if cookiecutter.auth == "jwt" %}
+# RFC 7518, section 3.2: an HMAC key at least as long as the hash it feeds.
+HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+{%- endif %}
 
 
 class Settings(BaseSettings):
@@ -92,6 +96,20 @@ class Settings(BaseSettings):
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+{%- if cookiecutter.auth == "jwt" %}
+
+    @model_validator(mode="after")
+    def _key_long_enough_for_the_algorithm(self) -> Self:
+        if self.environment in ("development", "test") or self.jwks_url is not None:
+            return self
+        minimum = HMAC_KEY_BYTES[self.jwt_algorithm]
+        if len(self.secret_key.get_secret_value().encode()) < minimum:
+            raise ValueError(
+                f"{{ cookiecutter.__env_prefix }}SECRET_KEY must be at least {minimum} bytes "
+                f"with JWT_ALGORITHM={self.jwt_algorithm}"
+            )
+        return self
+{%- endif %}
 
 
 @lru_cache

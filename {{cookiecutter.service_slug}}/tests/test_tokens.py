@@ -12,9 +12,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from app.auth.scopes import USER_SCOPES
 from app.auth.tokens import create_access_token
+from app.config import Settings
 from app.models.user import User
 from tests.conftest import TEST_SECRET_KEY
 
@@ -140,3 +142,22 @@ async def test_insufficient_scope_is_403_naming_the_scope(
     assert write.headers["www-authenticate"] == (
         'Bearer error="insufficient_scope", scope="items:write"'
     )
+
+
+@pytest.mark.parametrize(("algorithm", "minimum"), [("HS384", 48), ("HS512", 64)])
+def test_production_refuses_a_key_shorter_than_the_hash(algorithm: str, minimum: int) -> None:
+    with pytest.raises(ValidationError, match=f"at least {minimum} bytes with JWT_ALGORITHM"):
+        Settings(
+            environment="production",
+            secret_key="k" * (minimum - 1),
+            jwt_algorithm=algorithm,
+            _env_file=None,
+        )
+
+    accepted = Settings(
+        environment="production",
+        secret_key="k" * minimum,
+        jwt_algorithm=algorithm,
+        _env_file=None,
+    )
+    assert accepted.jwt_algorithm == algorithm
