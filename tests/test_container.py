@@ -97,6 +97,9 @@ def image(
 def container_env(image: tuple[str, dict[str, str]], request: pytest.FixtureRequest) -> list[str]:
     """Environment for the containers; with PostgreSQL, migrated by the image's own command."""
     tag, answers = image
+    if answers["database"] == "mongo":
+        # The image has no MongoDB of its own: point it at the suite's server.
+        return ["--env", f"MONGODB_URL={request.getfixturevalue('mongodb_url')}"]
     if answers["database"] != "postgres":
         return []
     env = ["--env", f"DATABASE_URL={request.getfixturevalue('postgres_url')}"]
