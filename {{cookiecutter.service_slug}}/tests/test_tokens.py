@@ -161,3 +161,19 @@ def test_production_refuses_a_key_shorter_than_the_hash(algorithm: str, minimum:
         _env_file=None,
     )
     assert accepted.jwt_algorithm == algorithm
+
+
+async def test_item_routes_trust_the_token_without_reading_the_user(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_lookup(*args: object) -> None:
+        raise AssertionError("item routes must not read the user")
+
+    monkeypatch.setattr(app.state.user_repository, "get", no_lookup)
+    monkeypatch.setattr(app.state.user_repository, "get_by_email", no_lookup)
+
+    created = await client.post("/items", json={"name": "fast"})
+    listed = await client.get("/items")
+
+    assert created.status_code == 201
+    assert listed.status_code == 200
