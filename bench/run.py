@@ -2,7 +2,7 @@
 
     python bench/run.py [--quick] [--duration S] [--json PATH]
 
-One run renders the template's defaults (database=postgres) into a temp dir,
+One run renders the template's defaults (database=postgres, but auth=none) into a temp dir,
 builds its venv with `uv sync --no-dev`, starts a throwaway PostgreSQL,
 migrates it and seeds one item. Then, one server at a time, each a single
 uvicorn worker with the same flags and the rendered project's interpreter:
@@ -189,7 +189,8 @@ def run(args: argparse.Namespace) -> Results:
     with contextlib.ExitStack() as stack:
         workdir = stack.enter_context(_workdir(keep=args.keep))
         _say(f"rendering the template into {workdir}")
-        project_dir = project.render(TEMPLATE_DIR, workdir)
+        # auth=none: the benchmark measures the item read path, as before the auth option.
+        project_dir = project.render(TEMPLATE_DIR, workdir, auth="none")
         prefix = project.env_prefix(project_dir)
         _say("uv sync --no-dev")
         python = project.sync_venv(
@@ -279,7 +280,7 @@ def measure_all(
 def measure_mongo(runner: Runner, workdir: Path, *, offline: bool) -> report.Case:
     """GET /items/{id} of the database=mongo rendering, on a SecantusDB server."""
     _say("rendering database=mongo")
-    project_dir = project.render(TEMPLATE_DIR, workdir, database="mongo")
+    project_dir = project.render(TEMPLATE_DIR, workdir, database="mongo", auth="none")
     prefix = project.env_prefix(project_dir)
     python = project.sync_venv(project_dir, project.child_env(prefix), offline=offline)
     with mongodb_server() as mongodb_url:

@@ -59,7 +59,9 @@ _installed: dict[str, Path] = {}
 def install(database: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Render and install one rendering per database, once per worker."""
     if database not in _installed:
-        project = render(tmp_path_factory.mktemp(f"contract-{database}"), {"database": database})
+        project = render(
+            tmp_path_factory.mktemp(f"contract-{database}"), {"database": database, "auth": "none"}
+        )
         run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
         _installed[database] = project
     return _installed[database]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts import sign_up_and_log_in
 from tests.interpreters import find_python
 from tests.render import render
 from tests.services import free_port, services_required
@@ -183,7 +184,10 @@ def assert_serves_docs_and_creates_an_item(url: str) -> None:
                 raise
             time.sleep(0.5)
     request = urllib.request.Request(
-        f"{url}/items", data=b'{"name": "first"}', headers={"Content-Type": "application/json"}
+        f"{url}/items",
+        data=b'{"name": "first"}',
+        # The defaults include auth=jwt: items need a signed-in user.
+        headers={"Content-Type": "application/json", **sign_up_and_log_in(url)},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 201

@@ -1,14 +1,25 @@
-"""Dependencies for routers, as Annotated aliases: `service: ItemServiceDep`."""
+"""Dependencies for routers, as Annotated aliases: `service: ItemReader`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request{% if cookiecutter.auth == "jwt" %}, Security{% endif %}
 
+{% if cookiecutter.auth == "jwt" -%}
+from app.auth.dependencies import get_principal
+from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+{% endif -%}
 from app.models.item import ItemId
+{%- if cookiecutter.auth == "jwt" %}
+from app.models.user import Principal, UserId
+from app.services.auth import AuthService
+{%- endif %}
 from app.services.items import ItemService
+{%- if cookiecutter.auth == "jwt" %}
+from app.services.users import UserService
+{%- endif %}
 
 MAX_PAGE_SIZE = 100
 {%- if cookiecutter.database == "mongo" %}
@@ -24,8 +35,26 @@ MAX_ITEM_ID = 2**63 - 1
 # `def` dependencies in a thread pool, a thread hop per request for no benefit.
 
 
+{% if cookiecutter.auth == "jwt" -%}
+async def get_item_service(
+    request: Request, principal: Annotated[Principal, Security(get_principal)]
+) -> ItemService:
+    # Scopes come from the aliases below; the token's claims are trusted, no user lookup.
+    return ItemService(request.app.state.item_repository, principal)
+
+
+async def get_auth_service(request: Request) -> AuthService:
+    state = request.app.state
+    return AuthService(state.user_repository, state.refresh_token_repository, state.settings)
+
+
+async def get_user_service(request: Request) -> UserService:
+    state = request.app.state
+    return UserService(state.user_repository, state.refresh_token_repository, state.settings)
+{%- else -%}
 async def get_item_service(request: Request) -> ItemService:
     return ItemService(request.app.state.item_repository)
+{%- endif %}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +70,16 @@ async def get_pagination(
     return Pagination(limit=limit, offset=offset)
 
 
-ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
+{% if cookiecutter.auth == "jwt" -%}
+ItemReader = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_READ])]
+ItemWriter = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_WRITE])]
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+UserIdPath = Annotated[UserId, Path(min_length=1, max_length=36, description="User id.")]
+{%- else -%}
+ItemReader = Annotated[ItemService, Depends(get_item_service)]
+ItemWriter = ItemReader
+{%- endif %}
 PaginationDep = Annotated[Pagination, Depends(get_pagination)]
 {%- if cookiecutter.database == "mongo" %}
 ItemIdPath = Annotated[

@@ -25,6 +25,8 @@ class DomainError(Exception):
     """Base of the errors services raise; each maps to one HTTP status."""
 
     status = HTTPStatus.BAD_REQUEST
+    # A machine-readable code, sent as the problem's `error` member when set.
+    error_code: str | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -37,6 +39,22 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     status = HTTPStatus.CONFLICT
+{%- if cookiecutter.auth == "jwt" %}
+
+
+class ForbiddenError(DomainError):
+    status = HTTPStatus.FORBIDDEN
+
+
+class InvalidGrantError(DomainError):
+    """Wrong credentials or an unusable refresh token (RFC 6749, section 5.2)."""
+
+    error_code = "invalid_grant"
+
+
+class PasswordPolicyError(DomainError):
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+{%- endif %}
 
 
 def problem_response(
@@ -59,7 +77,8 @@ def problem_response(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc.status, exc.detail, instance=request.url.path)
+    extensions: dict[str, Any] = {} if exc.error_code is None else {"error": exc.error_code}
+    return problem_response(exc.status, exc.detail, instance=request.url.path, **extensions)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

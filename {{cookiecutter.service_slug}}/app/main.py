@@ -13,6 +13,9 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
+{% if cookiecutter.auth == "jwt" -%}
+from app.auth.tokens import TokenVerifier
+{% endif -%}
 from app.config import Settings, get_settings
 {%- if cookiecutter.database == "postgres" %}
 from app.database import create_engine, ping
@@ -31,7 +34,18 @@ from app.repositories.mongo_items import MongoItemRepository
 {%- else %}
 from app.repositories.memory_items import MemoryItemRepository
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+{%- if cookiecutter.database == "postgres" %}
+from app.repositories.sql_users import SqlRefreshTokenRepository, SqlUserRepository
+{%- elif cookiecutter.database == "mongo" %}
+from app.repositories.mongo_users import MongoRefreshTokenRepository, MongoUserRepository
+{%- else %}
+from app.repositories.memory_users import MemoryRefreshTokenRepository, MemoryUserRepository
+{%- endif %}
+from app.routers import auth, health, items, users
+{%- else %}
 from app.routers import health, items
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 
 
@@ -40,6 +54,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = app.state.engine = create_engine(settings)
     app.state.item_repository = SqlItemRepository(engine)
+{%- if cookiecutter.auth == "jwt" %}
+    app.state.user_repository = SqlUserRepository(engine)
+    app.state.refresh_token_repository = SqlRefreshTokenRepository(engine)
+{%- endif %}
     app.state.readiness_checks = {
         "database": partial(ping, engine, settings.database_timeout_seconds)
     }
@@ -59,6 +77,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     client = app.state.mongo_client = create_client(settings)
     database = client[settings.mongodb_database]
     app.state.item_repository = MongoItemRepository(database)
+{%- if cookiecutter.auth == "jwt" %}
+    app.state.user_repository = MongoUserRepository(database)
+    app.state.refresh_token_repository = MongoRefreshTokenRepository(database)
+{%- endif %}
     index_setup = app.state.index_setup = IndexSetup(database, first_delay_seconds=0.5)
     app.state.readiness_checks = {
         "database": partial(check_ready, client, index_setup, settings.mongodb_timeout_seconds)
@@ -77,6 +99,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # In-memory store: every restart starts empty (see README).
     app.state.item_repository = MemoryItemRepository()
+{%- if cookiecutter.auth == "jwt" %}
+    # Users and refresh tokens live in memory too: restarting signs everyone out.
+    app.state.user_repository = MemoryUserRepository()
+    app.state.refresh_token_repository = MemoryRefreshTokenRepository()
+{%- endif %}
     app.state.readiness_checks = {}
     freeze_startup_objects()
     yield
@@ -107,10 +134,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
+{%- if cookiecutter.auth == "jwt" %}
+    app.state.token_verifier = TokenVerifier(settings)
+{%- endif %}
 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(items.router)
+{%- if cookiecutter.auth == "jwt" %}
+    app.include_router(auth.router)
+    app.include_router(users.router)
+{%- endif %}
 
     # Added last = runs first: the observability layer sees every response.
     if settings.gzip_minimum_size:

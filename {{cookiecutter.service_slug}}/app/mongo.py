@@ -20,9 +20,22 @@ from app.config import Settings
 Document = dict[str, Any]
 
 ITEMS = "items"
+{%- if cookiecutter.auth == "jwt" %}
+USERS = "users"
+REFRESH_TOKENS = "refresh_tokens"
+{%- endif %}
 # Declared once; creating an index that already exists with these options is a no-op.
 INDEXES: dict[str, list[IndexModel]] = {
     ITEMS: [IndexModel([("name", ASCENDING)], name="uq_items_name", unique=True)],
+{%- if cookiecutter.auth == "jwt" %}
+    USERS: [IndexModel([("email", ASCENDING)], name="uq_users_email", unique=True)],
+    REFRESH_TOKENS: [
+        IndexModel([("family_id", ASCENDING)], name="ix_refresh_tokens_family_id"),
+        IndexModel([("user_id", ASCENDING)], name="ix_refresh_tokens_user_id"),
+        # MongoDB deletes each token once it expires.
+        IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_tokens", expireAfterSeconds=0),
+    ],
+{%- endif %}
 }
 MAX_RETRY_DELAY_SECONDS = 10.0
 

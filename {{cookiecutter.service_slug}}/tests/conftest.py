@@ -42,10 +42,28 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 {%- endif %}
 
+{% if cookiecutter.auth == "jwt" -%}
+from app.auth.scopes import USER_SCOPES
+from app.auth.tokens import create_access_token
+{% endif -%}
 from app.config import Settings
 from app.main import create_app
+{%- if cookiecutter.auth == "jwt" %}
+from app.models.user import User
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 from app.repositories.tables import metadata
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+from app.services.users import UserService
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+
+# 64 bytes: long enough for every HMAC algorithm PyJWT signs with.
+TEST_SECRET_KEY = "test-signing-key-" + "k" * 47
+PASSWORD = "correct horse battery staple"
+{%- endif %}
+{%- if cookiecutter.database == "postgres" %}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +109,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(environment="test", database_url=database_url, _env_file=None)
+    return Settings(
+        environment="test",
+        database_url=database_url,
+{%- if cookiecutter.auth == "jwt" %}
+        secret_key=TEST_SECRET_KEY,
+{%- endif %}
+        _env_file=None,
+    )
 {%- elif cookiecutter.database == "mongo" %}
 
 # Long enough for a busy server, short enough that a stuck start-up fails the test.
@@ -132,6 +157,9 @@ def settings(mongodb_url: str, database_name: str) -> Settings:
         environment="test",
         mongodb_url=mongodb_url,
         mongodb_database=database_name,
+{%- if cookiecutter.auth == "jwt" %}
+        secret_key=TEST_SECRET_KEY,
+{%- endif %}
         _env_file=None,
     )
 {%- else %}
@@ -139,7 +167,11 @@ def settings(mongodb_url: str, database_name: str) -> Settings:
 
 @pytest.fixture
 def settings() -> Settings:
+{%- if cookiecutter.auth == "jwt" %}
+    return Settings(environment="test", secret_key=TEST_SECRET_KEY, _env_file=None)
+{%- else %}
     return Settings(environment="test", _env_file=None)
+{%- endif %}
 {%- endif %}
 
 
@@ -163,9 +195,49 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield application
 {%- endif %}
 
+{%- if cookiecutter.auth == "jwt" %}
+
+
+async def add_user(
+    app: FastAPI, email: str, *, is_superuser: bool = False, password: str = PASSWORD
+) -> User:
+    state = app.state
+    service = UserService(state.user_repository, state.refresh_token_repository, state.settings)
+    return await service.create(email, password, None, is_superuser=is_superuser)
+
+
+def bearer(app: FastAPI, user: User, scopes: frozenset[str] = USER_SCOPES) -> dict[str, str]:
+    """Authorization header with an access token minted directly, as a login would."""
+    token = create_access_token(app.state.settings, user.id, scopes)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def user(app: FastAPI) -> User:
+    return await add_user(app, "owner@example.com")
+
+
+@pytest.fixture
+async def anonymous_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app: FastAPI, user: User) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as `user`, with the scopes of a regular user."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=bearer(app, user)
+    ) as client:
+        yield client
+{%- else %}
+
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
+{%- endif %}

@@ -9,6 +9,9 @@ ItemId = str
 {%- else -%}
 ItemId = int
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+UserId = str
+{%- endif %}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,9 @@ class Item:
     quantity: int
     created_at: datetime
     updated_at: datetime
+{%- if cookiecutter.auth == "jwt" %}
+    owner_id: UserId
+{%- endif %}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ class ItemRepository(Protocol):
 
     async def get(self, item_id: ItemId) -> Item | None: ...
 
-    async def add(self, new_item: NewItem) -> Item:
+    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
         """Store a new item; raises DuplicateNameError."""
         ...
 

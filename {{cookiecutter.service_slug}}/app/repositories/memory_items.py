@@ -30,7 +30,7 @@ class MemoryItemRepository:
     async def get(self, item_id: ItemId) -> Item | None:
         return self._items.get(item_id)
 
-    async def add(self, new_item: NewItem) -> Item:
+    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
         self._ensure_name_free(new_item.name, owner=None)
         now = datetime.now(UTC)
         item = Item(
@@ -40,6 +40,9 @@ class MemoryItemRepository:
             quantity=new_item.quantity,
             created_at=now,
             updated_at=now,
+{%- if cookiecutter.auth == "jwt" %}
+            owner_id=owner_id,
+{%- endif %}
         )
         self._items[item.id] = item
         return item

@@ -36,6 +36,9 @@ def _to_item(document: Document) -> Item:
         quantity=document["quantity"],
         created_at=document["created_at"],
         updated_at=document["updated_at"],
+{%- if cookiecutter.auth == "jwt" %}
+        owner_id=document["owner_id"],
+{%- endif %}
     )
 
 
@@ -60,7 +63,7 @@ class MongoItemRepository:
         document = await self._items.find_one({"_id": ObjectId(item_id)})
         return None if document is None else _to_item(document)
 
-    async def add(self, new_item: NewItem) -> Item:
+    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
         now = _now()
         document: Document = {
             "_id": ObjectId(),
@@ -69,6 +72,9 @@ class MongoItemRepository:
             "quantity": new_item.quantity,
             "created_at": now,
             "updated_at": now,
+{%- if cookiecutter.auth == "jwt" %}
+            "owner_id": owner_id,
+{%- endif %}
         }
         try:
             await self._items.insert_one(document)

@@ -35,6 +35,9 @@ def _to_item(row: Row[Any]) -> Item:
         quantity=row.quantity,
         created_at=row.created_at,
         updated_at=row.updated_at,
+{%- if cookiecutter.auth == "jwt" %}
+        owner_id=row.owner_id,
+{%- endif %}
     )
 
 
@@ -59,7 +62,7 @@ class SqlItemRepository:
             row = (await connection.execute(_SELECT_ONE, {"item_id": item_id})).first()
         return None if row is None else _to_item(row)
 
-    async def add(self, new_item: NewItem) -> Item:
+    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
         now = datetime.now(UTC)
         values = {
             "name": new_item.name,
@@ -67,6 +70,9 @@ class SqlItemRepository:
             "quantity": new_item.quantity,
             "created_at": now,
             "updated_at": now,
+{%- if cookiecutter.auth == "jwt" %}
+            "owner_id": owner_id,
+{%- endif %}
         }
         try:
             async with self._engine.begin() as connection:

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Integer, MetaData, String, Table
+from sqlalchemy import (
+    BigInteger,
+{%- if cookiecutter.auth == "jwt" %}
+    Boolean,
+{%- endif %}
+    Column,
+    DateTime,
+    Dialect,
+{%- if cookiecutter.auth == "jwt" %}
+    Index,
+{%- endif %}
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names keep migrations identical across databases.
@@ -45,4 +60,37 @@ items = Table(
     Column("quantity", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+{%- if cookiecutter.auth == "jwt" %}
+    # The creator; no foreign key, so items outlive a deleted user for an admin to reassign.
+    Column("owner_id", String(36), nullable=False, index=True),
+{%- endif %}
 )
+{%- if cookiecutter.auth == "jwt" %}
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("full_name", String(100), nullable=True),
+    Column("is_active", Boolean, nullable=False),
+    Column("is_superuser", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    # SHA-256 of the token, hex: the token itself is never stored.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("family_id", String(36), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("used", Boolean, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Index("ix_refresh_tokens_family_id", "family_id"),
+)
+{%- endif %}

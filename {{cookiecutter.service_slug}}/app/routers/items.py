@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
-from app.dependencies import ItemIdPath, ItemServiceDep, PaginationDep
+from app.dependencies import ItemIdPath, ItemReader, ItemWriter, PaginationDep
 from app.models.item import NewItem
 from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
 from app.schemas.problem import Problem
@@ -25,7 +25,7 @@ def _new_item(payload: ItemCreate) -> NewItem:
 
 
 @router.get("")
-async def list_items(request: Request, service: ItemServiceDep, page: PaginationDep) -> ItemList:
+async def list_items(request: Request, service: ItemReader, page: PaginationDep) -> ItemList:
     result = await service.list_items(limit=page.limit, offset=page.offset)
     next_offset = page.offset + page.limit
     next_url = (
@@ -43,14 +43,14 @@ async def list_items(request: Request, service: ItemServiceDep, page: Pagination
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
-async def get_item(item_id: ItemIdPath, service: ItemServiceDep) -> ItemRead:
+async def get_item(item_id: ItemIdPath, service: ItemReader) -> ItemRead:
     return ItemRead.model_validate(await service.get_item(item_id))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 async def create_item(
     payload: ItemCreate,
-    service: ItemServiceDep,
+    service: ItemWriter,
     background_tasks: BackgroundTasks,
     request: Request,
     response: Response,
@@ -62,18 +62,16 @@ async def create_item(
 
 
 @router.put("/{item_id}", responses=NOT_FOUND | CONFLICT)
-async def replace_item(
-    item_id: ItemIdPath, payload: ItemCreate, service: ItemServiceDep
-) -> ItemRead:
+async def replace_item(item_id: ItemIdPath, payload: ItemCreate, service: ItemWriter) -> ItemRead:
     return ItemRead.model_validate(await service.replace_item(item_id, _new_item(payload)))
 
 
 @router.patch("/{item_id}", responses=NOT_FOUND | CONFLICT)
-async def update_item(item_id: ItemIdPath, payload: ItemPatch, service: ItemServiceDep) -> ItemRead:
+async def update_item(item_id: ItemIdPath, payload: ItemPatch, service: ItemWriter) -> ItemRead:
     changes = payload.model_dump(exclude_unset=True)
     return ItemRead.model_validate(await service.update_item(item_id, changes))
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_item(item_id: ItemIdPath, service: ItemServiceDep) -> None:
+async def delete_item(item_id: ItemIdPath, service: ItemWriter) -> None:
     await service.delete_item(item_id)

@@ -48,6 +48,9 @@ class ItemRead(BaseModel):
     quantity: int
     created_at: datetime
     updated_at: datetime
+{%- if cookiecutter.auth == "jwt" %}
+    owner_id: str = Field(description="Id of the user who created the item.")
+{%- endif %}
 
 
 class ItemList(BaseModel):

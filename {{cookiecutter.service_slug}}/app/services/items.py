@@ -3,14 +3,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+{% if cookiecutter.auth == "jwt" -%}
+from app.errors import ConflictError, ForbiddenError, NotFoundError
+{%- else -%}
 from app.errors import ConflictError, NotFoundError
+{%- endif %}
 from app.models.item import Item, ItemId, ItemPage, NewItem
+{%- if cookiecutter.auth == "jwt" %}
+from app.models.user import Principal
+{%- endif %}
 from app.repositories.items import DuplicateNameError, ItemRepository
+
+
+{%- if cookiecutter.auth == "jwt" %}
+
+
+class ItemService:
+    """Anyone with items:read sees every item; only its owner or an admin changes one (403)."""
+
+    def __init__(self, repository: ItemRepository, actor: Principal) -> None:
+        self._repository = repository
+        self._actor = actor
+
+    async def _ensure_may_change(self, item_id: ItemId) -> None:
+        item = await self.get_item(item_id)
+        if item.owner_id != self._actor.user_id and not self._actor.is_admin:
+            raise ForbiddenError("Only the owner of an item or an admin may change it.")
+{%- else %}
 
 
 class ItemService:
     def __init__(self, repository: ItemRepository) -> None:
         self._repository = repository
+{%- endif %}
 
     async def list_items(self, *, limit: int, offset: int) -> ItemPage:
         return await self._repository.page(limit=limit, offset=offset)
@@ -23,7 +48,11 @@ class ItemService:
 
     async def create_item(self, new_item: NewItem) -> Item:
         try:
+{%- if cookiecutter.auth == "jwt" %}
+            return await self._repository.add(new_item, owner_id=self._actor.user_id)
+{%- else %}
             return await self._repository.add(new_item)
+{%- endif %}
         except DuplicateNameError:
             raise _name_taken(new_item.name) from None
 
@@ -38,6 +67,9 @@ class ItemService:
         )
 
     async def update_item(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item:
+{%- if cookiecutter.auth == "jwt" %}
+        await self._ensure_may_change(item_id)
+{%- endif %}
         if not changes:
             return await self.get_item(item_id)
         try:
@@ -49,6 +81,9 @@ class ItemService:
         return item
 
     async def delete_item(self, item_id: ItemId) -> None:
+{%- if cookiecutter.auth == "jwt" %}
+        await self._ensure_may_change(item_id)
+{%- endif %}
         if not await self._repository.delete(item_id):
             raise _not_found(item_id)
 

@@ -27,10 +27,19 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+{%- if cookiecutter.auth == "jwt" %}
+        sa.Column("owner_id", sa.String(length=36), nullable=False),
+{%- endif %}
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
         sa.UniqueConstraint("name", name=op.f("uq_items_name")),
     )
+{%- if cookiecutter.auth == "jwt" %}
+    op.create_index(op.f("ix_items_owner_id"), "items", ["owner_id"])
+{%- endif %}
 
 
 def downgrade() -> None:
+{%- if cookiecutter.auth == "jwt" %}
+    op.drop_index(op.f("ix_items_owner_id"), table_name="items")
+{%- endif %}
     op.drop_table("items")

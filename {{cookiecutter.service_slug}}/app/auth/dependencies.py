@@ -1,0 +1,83 @@
+"""Who is calling: the access token checked on every protected request.
+
+Item routes trust the validated claims and never read the user row; routes
+that need the account (`/users/me`) load it and refuse inactive or deleted users.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+from app.auth.scopes import ADMIN, ME, SCOPES
+from app.models.user import Principal, User, UserId
+
+# auto_error=False: the 401 below carries the RFC 6750 error code.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", scopes=SCOPES, auto_error=False)
+
+
+def unauthorized(detail: str, *, invalid_token: bool = True) -> HTTPException:
+    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge}
+    )
+
+
+async def get_principal(
+    request: Request,
+    security_scopes: SecurityScopes,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if token is None:
+        raise unauthorized("Not authenticated.", invalid_token=False)
+    try:
+        claims = await request.app.state.token_verifier.verify(token)
+    except jwt.PyJWKClientConnectionError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider's keys are unreachable."
+        ) from None
+    except jwt.PyJWTError:
+        raise unauthorized("The access token is invalid or expired.") from None
+    missing = set(security_scopes.scopes) - claims.scopes
+    if missing:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"The access token lacks the scope {' '.join(sorted(missing))}.",
+            headers={
+                "WWW-Authenticate": (
+                    f'Bearer error="insufficient_scope", scope="{security_scopes.scope_str}"'
+                )
+            },
+        )
+    return Principal(user_id=claims.subject, scopes=claims.scopes, is_admin=ADMIN in claims.scopes)
+
+
+async def _active_user(request: Request, user_id: UserId) -> User:
+    user: User | None = await request.app.state.user_repository.get(user_id)
+    if user is None or not user.is_active:
+        raise unauthorized("The account of this token is deleted or deactivated.")
+    return user
+
+
+async def get_current_user(
+    request: Request, principal: Annotated[Principal, Security(get_principal, scopes=[ME])]
+) -> User:
+    """The caller's account, read from the store: one round trip, only where it is needed."""
+    return await _active_user(request, principal.user_id)
+
+
+async def get_admin(
+    request: Request, principal: Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
+) -> User:
+    """A superuser whose account is still active and still a superuser."""
+    user = await _active_user(request, principal.user_id)
+    if not user.is_superuser:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only superusers may do this.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+Admin = Annotated[User, Depends(get_admin)]

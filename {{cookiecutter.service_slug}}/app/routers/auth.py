@@ -1,0 +1,57 @@
+"""OAuth2 password flow (Swagger's Authorize button uses it), refresh and logout."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, status
+
+from app.dependencies import AuthServiceDep
+from app.schemas.problem import Problem
+from app.schemas.user import RefreshTokenRequest, TokenResponse
+from app.services.auth import TokenPair
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+INVALID_GRANT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {
+        "model": Problem,
+        "description": 'Wrong credentials or unusable refresh token (`"error": "invalid_grant"`).',
+    }
+}
+
+
+def _response(pair: TokenPair) -> TokenResponse:
+    return TokenResponse(
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        scope=" ".join(sorted(pair.scopes)),
+    )
+
+
+@router.post("/token", responses=INVALID_GRANT)
+async def login(
+    service: AuthServiceDep,
+    username: Annotated[str, Form(description="The account's email address.")],
+    password: Annotated[str, Form(json_schema_extra={"format": "password"})],
+    grant_type: Annotated[str, Form(pattern="^password$")] = "password",
+    scope: Annotated[str, Form(description="Space-separated scopes; empty for all.")] = "",
+) -> TokenResponse:
+    """Exchange email and password for an access token and a refresh token."""
+    return _response(await service.login(username, password, frozenset(scope.split())))
+
+
+@router.post("/refresh", responses=INVALID_GRANT)
+async def refresh(payload: RefreshTokenRequest, service: AuthServiceDep) -> TokenResponse:
+    """Rotate: the refresh token is spent and a new pair returned.
+
+    Presenting a spent refresh token again revokes every token of its login.
+    """
+    return _response(await service.refresh(payload.refresh_token))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(payload: RefreshTokenRequest, service: AuthServiceDep) -> None:
+    """Revoke the refresh token and every token rotated from the same login."""
+    await service.logout(payload.refresh_token)

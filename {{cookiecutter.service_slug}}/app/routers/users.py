@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from app.auth.dependencies import Admin, CurrentUser
+from app.dependencies import PaginationDep, UserIdPath, UserServiceDep
+from app.schemas.problem import Problem
+from app.schemas.user import UserAdminUpdate, UserCreate, UserList, UserRead, UserUpdateMe
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such user."}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {"model": Problem, "description": "Email already registered."}
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Registration is disabled."}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT | FORBIDDEN)
+async def register(payload: UserCreate, service: UserServiceDep) -> UserRead:
+    """Create an account (unless registration is switched off)."""
+    user = await service.register(payload.email, payload.password, payload.full_name)
+    return UserRead.model_validate(user)
+
+
+@router.get("/me")
+async def read_me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.patch("/me", responses=CONFLICT)
+async def update_me(payload: UserUpdateMe, user: CurrentUser, service: UserServiceDep) -> UserRead:
+    """Change your email, name or password; a new password revokes your refresh tokens."""
+    changes = payload.model_dump(exclude_unset=True)
+    return UserRead.model_validate(await service.update_me(user, changes))
+
+
+@router.get("")
+async def list_users(_: Admin, service: UserServiceDep, page: PaginationDep) -> UserList:
+    result = await service.list_users(limit=page.limit, offset=page.offset)
+    return UserList(
+        users=[UserRead.model_validate(user) for user in result.users],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )
+
+
+@router.get("/{user_id}", responses=NOT_FOUND)
+async def get_user(user_id: UserIdPath, _: Admin, service: UserServiceDep) -> UserRead:
+    return UserRead.model_validate(await service.get_user(user_id))
+
+
+@router.patch("/{user_id}", responses=NOT_FOUND)
+async def update_user(
+    user_id: UserIdPath, payload: UserAdminUpdate, _: Admin, service: UserServiceDep
+) -> UserRead:
+    """Rename, deactivate or promote a user; deactivation revokes their refresh tokens."""
+    changes = payload.model_dump(exclude_unset=True)
+    return UserRead.model_validate(await service.update_user(user_id, changes))
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_user(user_id: UserIdPath, _: Admin, service: UserServiceDep) -> None:
+    await service.delete_user(user_id)

@@ -1,0 +1,97 @@
+"""Login, refresh-token rotation with reuse detection, and logout."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.auth import passwords
+from app.auth.scopes import grantable_scopes
+from app.auth.tokens import create_access_token, hash_refresh_token, new_refresh_token
+from app.config import Settings
+from app.errors import InvalidGrantError
+from app.models.user import RefreshToken, User
+from app.repositories.users import RefreshTokenRepository, UserRepository
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    scopes: frozenset[str]
+
+
+class AuthService:
+    def __init__(
+        self, users: UserRepository, tokens: RefreshTokenRepository, settings: Settings
+    ) -> None:
+        self._users = users
+        self._tokens = tokens
+        self._settings = settings
+
+    async def login(self, email: str, password: str, requested: frozenset[str]) -> TokenPair:
+        user = await self._users.get_by_email(email.strip().lower())
+        if user is None:
+            # As slow as a wrong password, so timing does not reveal which emails exist.
+            await passwords.verify_dummy(password)
+            raise _bad_credentials()
+        if not await passwords.verify_password(password, user.password_hash):
+            raise _bad_credentials()
+        if not user.is_active:
+            raise _bad_credentials()
+        allowed = grantable_scopes(is_superuser=user.is_superuser)
+        # OAuth2: no scope requested means everything the user may have.
+        scopes = (requested & allowed) if requested else allowed
+        if requested and not scopes:
+            raise InvalidGrantError("None of the requested scopes can be granted.")
+        return await self._issue(user, scopes, family_id=str(uuid.uuid4()))
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        stored = await self._tokens.get(hash_refresh_token(refresh_token))
+        if stored is None or stored.revoked or stored.expires_at <= datetime.now(UTC):
+            raise _bad_refresh_token()
+        if stored.used or not await self._tokens.mark_used(stored.token_hash):
+            # A rotated token came back: someone holds a stolen copy. End the whole family.
+            await self._tokens.revoke_family(stored.family_id)
+            raise _bad_refresh_token()
+        user = await self._users.get(stored.user_id)
+        if user is None or not user.is_active:
+            await self._tokens.revoke_family(stored.family_id)
+            raise _bad_refresh_token()
+        # Never more than the login granted, nor than the user may have now.
+        scopes = frozenset(stored.scope.split()) & grantable_scopes(is_superuser=user.is_superuser)
+        return await self._issue(user, scopes, family_id=stored.family_id)
+
+    async def logout(self, refresh_token: str) -> None:
+        """Revoke the token's family; unknown tokens are ignored (logout is idempotent)."""
+        stored = await self._tokens.get(hash_refresh_token(refresh_token))
+        if stored is not None:
+            await self._tokens.revoke_family(stored.family_id)
+
+    async def _issue(self, user: User, scopes: frozenset[str], family_id: str) -> TokenPair:
+        refresh_token = new_refresh_token()
+        await self._tokens.add(
+            RefreshToken(
+                token_hash=hash_refresh_token(refresh_token),
+                user_id=user.id,
+                family_id=family_id,
+                expires_at=datetime.now(UTC) + timedelta(days=self._settings.refresh_token_days),
+                scope=" ".join(sorted(scopes)),
+            )
+        )
+        return TokenPair(
+            access_token=create_access_token(self._settings, user.id, scopes),
+            refresh_token=refresh_token,
+            expires_in=self._settings.access_token_minutes * 60,
+            scopes=scopes,
+        )
+
+
+def _bad_credentials() -> InvalidGrantError:
+    return InvalidGrantError("Incorrect email or password.")
+
+
+def _bad_refresh_token() -> InvalidGrantError:
+    return InvalidGrantError("The refresh token is invalid, expired or revoked.")
