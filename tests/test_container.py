@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests import containers
+from tests.accounts import sign_up_and_log_in
 from tests.interpreters import find_python
 from tests.render import render
 from tests.services import ServiceUnavailable, free_port, services_required
@@ -161,10 +162,16 @@ def wait_until_serving(url: str, name: str, timeout: float = 60) -> None:
     raise AssertionError(f"{name} did not serve within {timeout}s:\n{logs.stdout}{logs.stderr}")
 
 
-def request(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def request(
+    method: str,
+    url: str,
+    body: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    call = urllib.request.Request(url, data=data, method=method, headers=headers)
+    if body is not None:
+        headers = {"Content-Type": "application/json", **(headers or {})}
+    call = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(call, timeout=5) as response:
             payload = response.read()
@@ -181,16 +188,17 @@ def test_health_and_readiness(running: tuple[str, str]) -> None:
     assert body["status"] == "ready"
 
 
-def test_items_crud_over_http(running: tuple[str, str]) -> None:
+def test_items_crud_over_http(running: tuple[str, str], image: tuple[str, dict[str, str]]) -> None:
     _, url = running
-    status, created = request("POST", f"{url}/items", {"name": "widget", "quantity": 3})
+    auth = sign_up_and_log_in(url) if image[1]["auth"] == "jwt" else {}
+    status, created = request("POST", f"{url}/items", {"name": "widget", "quantity": 3}, auth)
     assert status == 201, created
     item = f"{url}/items/{created['id']}"
-    assert request("GET", item)[1]["name"] == "widget"
-    assert request("PATCH", item, {"quantity": 5})[1]["quantity"] == 5
-    assert request("GET", f"{url}/items")[1]["total"] >= 1
-    assert request("DELETE", item)[0] == 204
-    assert request("GET", item)[0] == 404
+    assert request("GET", item, headers=auth)[1]["name"] == "widget"
+    assert request("PATCH", item, {"quantity": 5}, auth)[1]["quantity"] == 5
+    assert request("GET", f"{url}/items", headers=auth)[1]["total"] >= 1
+    assert request("DELETE", item, headers=auth)[0] == 204
+    assert request("GET", item, headers=auth)[0] == 404
 
 
 def test_uvicorn_is_pid_1_and_runs_as_the_service_user(running: tuple[str, str]) -> None:
