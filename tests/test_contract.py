@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.render import render
-from tests.services import free_port, mongodb_server
+from tests.services import free_port, mongodb_server, stop_process
 from tests.test_project import python_for, run
 
 pytestmark = pytest.mark.contract
@@ -93,12 +93,7 @@ def uvicorn(project: Path, env: dict[str, str]) -> Iterator[str]:
         wait_until(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, 60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

@@ -66,6 +66,22 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: f
     return result.stdout
 
 
+def run_own_tests(project: Path, env: dict[str, str] | None = None) -> str:
+    """The rendered project's own suite, with coverage (its pyproject enforces the floor)."""
+    return run(
+        project,
+        "uv",
+        "run",
+        "--no-sync",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--cov",
+        env=env,
+    )
+
+
 def assert_everything_passed(pytest_output: str) -> None:
     # The summary must be "N passed in T": no failures, errors, or skips hiding gaps.
     summary = pytest_output.strip().splitlines()[-1]
@@ -103,10 +119,7 @@ def test_mypy_strict(installed: tuple[Path, dict[str, str]]) -> None:
 @pytest.mark.parametrize("installed", WITH_DEFAULT_STORE, indirect=True)
 def test_own_tests_pass_on_the_default_store(installed: tuple[Path, dict[str, str]]) -> None:
     project, _ = installed
-    output = run(
-        project, "uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider", "--cov"
-    )
-    assert_everything_passed(output)
+    assert_everything_passed(run_own_tests(project))
 
 
 @pytest.mark.parametrize("installed", WITH_POSTGRES, indirect=True)
@@ -114,20 +127,7 @@ def test_own_tests_pass_on_postgresql(
     installed: tuple[Path, dict[str, str]], postgres_url: str
 ) -> None:
     project, _ = installed
-    url = postgres_url
-    output = run(
-        project,
-        "uv",
-        "run",
-        "--no-sync",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--cov",
-        env={"TEST_DATABASE_URL": url},
-    )
-    assert_everything_passed(output)
+    assert_everything_passed(run_own_tests(project, {"TEST_DATABASE_URL": postgres_url}))
 
 
 @pytest.mark.parametrize("installed", WITH_MONGO, indirect=True)
@@ -135,19 +135,7 @@ def test_own_tests_pass_on_a_mongodb_wire_protocol_server(
     installed: tuple[Path, dict[str, str]], mongodb_url: str
 ) -> None:
     project, _ = installed
-    output = run(
-        project,
-        "uv",
-        "run",
-        "--no-sync",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--cov",
-        env={"TEST_MONGODB_URL": mongodb_url},
-    )
-    assert_everything_passed(output)
+    assert_everything_passed(run_own_tests(project, {"TEST_MONGODB_URL": mongodb_url}))
 
 
 @contextlib.contextmanager
