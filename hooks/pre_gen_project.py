@@ -24,7 +24,7 @@ VERSION = re.compile(
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "database": ("postgres", "mongo", "none"),
-    "auth": ("jwt", "none"),
+    "auth": ("jwt", "api-key", "none"),
     "kubernetes": ("yes", "no"),
     "ci": ("github", "gitlab", "none"),
     "license": ("MIT", "Apache-2.0", "Proprietary"),

@@ -5,8 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import {% if cookiecutter.database != "none" %}AliasChoices, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" %}field_validator, {% endif %}model_validator
+from pydantic import {% if cookiecutter.database != "none" %}AliasChoices, {% endif %}{% if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}BaseModel, ConfigDict, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" or (cookiecutter.auth == "api-key" and cookiecutter.database == "none") %}field_validator, {% endif %}model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}
+
+from app.auth.scopes import SCOPES
+{%- endif %}
 
 # Placeholders people paste from tutorials; never acceptable outside development.
 KNOWN_WEAK_SECRETS = frozenset({"changeme", "change-me", "secret", "secret-key", "dev", "test"})
@@ -14,6 +18,27 @@ MIN_SECRET_BYTES = 32
 {%- if cookiecutter.auth == "jwt" %}
 # RFC 7518, section 3.2: an HMAC key at least as long as the hash it feeds.
 HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+{%- endif %}
+{%- if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}
+
+
+class ConfiguredApiKey(BaseModel):
+    """One entry of API_KEYS: the key's lookup id and digest, never the key itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    lookup_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    key_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key, hex.")
+    scopes: frozenset[str] = Field(min_length=1)
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, scopes: frozenset[str]) -> frozenset[str]:
+        unknown = scopes - SCOPES.keys()
+        if unknown:
+            raise ValueError(f"unknown scopes: {' '.join(sorted(unknown))}")
+        return scopes
 {%- endif %}
 
 
@@ -70,6 +95,20 @@ class Settings(BaseSettings):
     jwks_cache_seconds: int = Field(default=300, ge=0)
     registration_enabled: bool = True
     password_min_length: int = Field(default=12, ge=8, le=128)
+{%- elif cookiecutter.auth == "api-key" %}
+    # The header service clients send their key in.
+    api_key_header: str = Field(default="X-API-Key", pattern=r"^[A-Za-z0-9-]{1,64}$")
+{%- if cookiecutter.database == "none" %}
+    # Without a database keys are configuration: JSON entries printed by
+    # `python -m app.cli hash-api-key`; removing an entry revokes that key.
+    api_keys: list[ConfiguredApiKey] = Field(default_factory=list)
+{%- else %}
+    # Verified keys are cached per process: a key revoked by another process
+    # (replica, CLI) keeps working here for at most this long. 0 disables the cache.
+    api_key_cache_seconds: float = Field(default=30, ge=0, le=3600)
+    # A key's last-used time is written at most this often per process.
+    api_key_last_used_seconds: float = Field(default=300, ge=0)
+{%- endif %}
 {%- endif %}
 
 {%- if cookiecutter.database == "postgres" %}

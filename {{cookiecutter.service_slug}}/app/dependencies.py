@@ -5,16 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request{% if cookiecutter.auth == "jwt" %}, Security{% endif %}
+from fastapi import Depends, Path, Query, Request{% if cookiecutter.auth != "none" %}, Security{% endif %}
 
 {% if cookiecutter.auth == "jwt" -%}
 from app.auth.dependencies import get_principal
 from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+{% elif cookiecutter.auth == "api-key" -%}
+from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+from app.auth.security import get_principal
+from app.models.api_key import {% if cookiecutter.database != "none" %}ApiKeyId, {% endif %}Principal
 {% endif -%}
 from app.models.item import ItemId
 {%- if cookiecutter.auth == "jwt" %}
 from app.models.user import Principal, UserId
 from app.services.auth import AuthService
+{%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
+from app.services.api_keys import ApiKeyService
 {%- endif %}
 from app.services.items import ItemService
 {%- if cookiecutter.auth == "jwt" %}
@@ -51,6 +57,18 @@ async def get_auth_service(request: Request) -> AuthService:
 async def get_user_service(request: Request) -> UserService:
     state = request.app.state
     return UserService(state.user_repository, state.refresh_token_repository, state.settings)
+{%- elif cookiecutter.auth == "api-key" -%}
+async def get_item_service(
+    request: Request, _: Annotated[Principal, Security(get_principal)]
+) -> ItemService:
+    # Scopes come from the aliases below; keys are service identities, items have no owner.
+    return ItemService(request.app.state.item_repository)
+{%- if cookiecutter.database != "none" %}
+
+
+async def get_api_key_service(request: Request) -> ApiKeyService:
+    return ApiKeyService(request.app.state.api_key_repository)
+{%- endif %}
 {%- else -%}
 async def get_item_service(request: Request) -> ItemService:
     return ItemService(request.app.state.item_repository)
@@ -76,6 +94,13 @@ ItemWriter = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_WRI
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 UserIdPath = Annotated[UserId, Path(min_length=1, max_length=36, description="User id.")]
+{%- elif cookiecutter.auth == "api-key" -%}
+ItemReader = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_READ])]
+ItemWriter = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_WRITE])]
+{%- if cookiecutter.database != "none" %}
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
+ApiKeyIdPath = Annotated[ApiKeyId, Path(min_length=1, max_length=36, description="API key id.")]
+{%- endif %}
 {%- else -%}
 ItemReader = Annotated[ItemService, Depends(get_item_service)]
 ItemWriter = ItemReader

@@ -54,6 +54,13 @@ class InvalidGrantError(DomainError):
 
 class PasswordPolicyError(DomainError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+{%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
+
+
+class ScopeError(DomainError):
+    """Scopes that do not exist, or none at all, for a new API key."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
 {%- endif %}
 
 

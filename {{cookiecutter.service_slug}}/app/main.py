@@ -15,6 +15,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 {% if cookiecutter.auth == "jwt" -%}
 from app.auth.tokens import TokenVerifier
+{% elif cookiecutter.auth == "api-key" -%}
+from app.auth.security import document_header
 {% endif -%}
 from app.config import Settings, get_settings
 {%- if cookiecutter.database == "postgres" %}
@@ -27,12 +29,24 @@ from app.middleware import ObservabilityMiddleware
 {%- if cookiecutter.database == "mongo" %}
 from app.mongo import IndexSetup, check_ready, create_client
 {%- endif %}
+{%- if cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
+from app.repositories.cached_api_keys import CachedApiKeyRepository
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
+{%- if cookiecutter.auth == "api-key" %}
+from app.repositories.sql_api_keys import SqlApiKeyRepository
+{%- endif %}
 from app.repositories.sql_items import SqlItemRepository
 {%- elif cookiecutter.database == "mongo" %}
+{%- if cookiecutter.auth == "api-key" %}
+from app.repositories.mongo_api_keys import MongoApiKeyRepository
+{%- endif %}
 from app.repositories.mongo_items import MongoItemRepository
 {%- else %}
 from app.repositories.memory_items import MemoryItemRepository
+{%- if cookiecutter.auth == "api-key" %}
+from app.repositories.settings_api_keys import SettingsApiKeys
+{%- endif %}
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 {%- if cookiecutter.database == "postgres" %}
@@ -43,8 +57,13 @@ from app.repositories.mongo_users import MongoRefreshTokenRepository, MongoUserR
 from app.repositories.memory_users import MemoryRefreshTokenRepository, MemoryUserRepository
 {%- endif %}
 from app.routers import auth, health, items, users
+{%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
+from app.routers import api_keys, health, items
 {%- else %}
 from app.routers import health, items
+{%- endif %}
+{%- if cookiecutter.auth == "api-key" %}
+from app.services.api_key_auth import ApiKeyAuthenticator
 {%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 
@@ -57,6 +76,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = SqlUserRepository(engine)
     app.state.refresh_token_repository = SqlRefreshTokenRepository(engine)
+{%- elif cookiecutter.auth == "api-key" %}
+    api_key_repository = app.state.api_key_repository = CachedApiKeyRepository(
+        SqlApiKeyRepository(engine),
+        cache_seconds=settings.api_key_cache_seconds,
+        last_used_seconds=settings.api_key_last_used_seconds,
+    )
+    app.state.api_key_authenticator = ApiKeyAuthenticator(api_key_repository)
 {%- endif %}
     app.state.readiness_checks = {
         "database": partial(ping, engine, settings.database_timeout_seconds)
@@ -80,6 +106,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = MongoUserRepository(database)
     app.state.refresh_token_repository = MongoRefreshTokenRepository(database)
+{%- elif cookiecutter.auth == "api-key" %}
+    api_key_repository = app.state.api_key_repository = CachedApiKeyRepository(
+        MongoApiKeyRepository(database),
+        cache_seconds=settings.api_key_cache_seconds,
+        last_used_seconds=settings.api_key_last_used_seconds,
+    )
+    app.state.api_key_authenticator = ApiKeyAuthenticator(api_key_repository)
 {%- endif %}
     index_setup = app.state.index_setup = IndexSetup(database, first_delay_seconds=0.5)
     app.state.readiness_checks = {
@@ -103,6 +136,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Users and refresh tokens live in memory too: restarting signs everyone out.
     app.state.user_repository = MemoryUserRepository()
     app.state.refresh_token_repository = MemoryRefreshTokenRepository()
+{%- elif cookiecutter.auth == "api-key" %}
+    # Keys are configuration here (API_KEYS): nothing to store, nothing to cache.
+    app.state.api_key_authenticator = ApiKeyAuthenticator(
+        SettingsApiKeys(app.state.settings.api_keys)
+    )
 {%- endif %}
     app.state.readiness_checks = {}
     freeze_startup_objects()
@@ -144,6 +182,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if cookiecutter.auth == "jwt" %}
     app.include_router(auth.router)
     app.include_router(users.router)
+{%- elif cookiecutter.auth == "api-key" %}
+{%- if cookiecutter.database != "none" %}
+    app.include_router(api_keys.router)
+{%- endif %}
+    document_header(app, settings.api_key_header)
 {%- endif %}
 
     # Added last = runs first: the observability layer sees every response.

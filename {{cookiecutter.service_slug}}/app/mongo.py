@@ -23,6 +23,8 @@ ITEMS = "items"
 {%- if cookiecutter.auth == "jwt" %}
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
+{%- elif cookiecutter.auth == "api-key" %}
+API_KEYS = "api_keys"
 {%- endif %}
 # Declared once; creating an index that already exists with these options is a no-op.
 INDEXES: dict[str, list[IndexModel]] = {
@@ -35,6 +37,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # MongoDB deletes each token once it expires.
         IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_tokens", expireAfterSeconds=0),
     ],
+{%- elif cookiecutter.auth == "api-key" %}
+    API_KEYS: [IndexModel([("lookup_id", ASCENDING)], name="uq_api_keys_lookup_id", unique=True)],
 {%- endif %}
 }
 MAX_RETRY_DELAY_SECONDS = 10.0

@@ -94,3 +94,21 @@ refresh_tokens = Table(
     Index("ix_refresh_tokens_family_id", "family_id"),
 )
 {%- endif %}
+{%- if cookiecutter.auth == "api-key" %}
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    # Found by this on every cache miss; the key itself is never stored.
+    Column("lookup_id", String(16), nullable=False, unique=True),
+    # SHA-256 of the whole key, hex.
+    Column("key_hash", String(64), nullable=False),
+    # Space-separated, as in OAuth2.
+    Column("scopes", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+{%- endif %}

@@ -1,0 +1,83 @@
+"""Who is calling: the API key header checked on every protected request.
+
+The header's name comes from the settings (API_KEY_HEADER, `X-API-Key` by
+default); the OpenAPI document names the configured header too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request, {% if cookiecutter.database != "none" %}Security, {% endif %}status
+from fastapi.security import APIKeyHeader, SecurityScopes
+
+{% if cookiecutter.database != "none" -%}
+from app.auth.scopes import ADMIN
+{% endif -%}
+from app.models.api_key import Principal
+
+SCHEME_NAME = "APIKeyHeader"
+DEFAULT_HEADER = "X-API-Key"
+
+
+class ConfiguredAPIKeyHeader(APIKeyHeader):
+    """Reads the header named in the settings of the app serving the request."""
+
+    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+        return request.headers.get(request.app.state.settings.api_key_header) or None
+
+
+# auto_error=False: the 401 below is a problem+json naming the header to send.
+api_key_scheme = ConfiguredAPIKeyHeader(
+    name=DEFAULT_HEADER, scheme_name=SCHEME_NAME, auto_error=False
+)
+
+
+def unauthorized(request: Request, detail: str, *, invalid_key: bool) -> HTTPException:
+    # API keys have no registered HTTP auth scheme; RFC 9110 still requires a
+    # challenge on 401. `APIKey` is the one FastAPI's own APIKeyHeader sends.
+    header = request.app.state.settings.api_key_header
+    challenge = f'APIKey header="{header}"'
+    if invalid_key:
+        challenge += ', error="invalid_key"'
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge}
+    )
+
+
+async def get_principal(
+    request: Request,
+    security_scopes: SecurityScopes,
+    key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    if key is None:
+        header = request.app.state.settings.api_key_header
+        raise unauthorized(request, f"Send an API key in the {header} header.", invalid_key=False)
+    principal = await request.app.state.api_key_authenticator.authenticate(key)
+    if principal is None:
+        raise unauthorized(request, "The API key is invalid or revoked.", invalid_key=True)
+    missing = set(security_scopes.scopes) - principal.scopes
+    if missing:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"The API key lacks the scope {' '.join(sorted(missing))}.",
+        )
+    return principal
+
+
+def document_header(app: FastAPI, header: str) -> None:
+    """Make the OpenAPI security scheme name the header this app reads."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        schema["components"]["securitySchemes"][SCHEME_NAME]["name"] = header
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+{%- if cookiecutter.database != "none" %}
+
+
+Admin = Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
+{%- endif %}

@@ -1,0 +1,84 @@
+"""A per-process cache in front of the API key store, so authenticating costs no round trip.
+
+Verified keys are kept for API_KEY_CACHE_SECONDS: a key revoked through another
+process (another replica, the CLI) still works here until its entry expires;
+revoking through this process evicts it at once. Last-used times are written
+at most once per API_KEY_LAST_USED_SECONDS per key and process, not per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, Credential, NewApiKey
+from app.repositories.api_keys import ApiKeyRepository
+
+# Unknown lookup ids are cached too (a client retrying a wrong key costs one
+# query per TTL); the bound keeps random ids from growing the cache without end.
+MAX_ENTRIES = 10_000
+
+logger = logging.getLogger(__name__)
+
+
+class CachedApiKeyRepository:
+    def __init__(
+        self,
+        repository: ApiKeyRepository,
+        *,
+        cache_seconds: float,
+        last_used_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._repository = repository
+        self._cache_seconds = cache_seconds
+        self._last_used_seconds = last_used_seconds
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Credential | None]] = {}
+        self._last_written: dict[ApiKeyId, float] = {}
+
+    async def find_credential(self, lookup_id: str) -> Credential | None:
+        now = self._clock()
+        entry = self._entries.get(lookup_id)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        credential = await self._repository.find_credential(lookup_id)
+        self._entries.pop(lookup_id, None)
+        if len(self._entries) >= MAX_ENTRIES:
+            # Dicts keep insertion order: this drops the oldest entry.
+            del self._entries[next(iter(self._entries))]
+        self._entries[lookup_id] = (now + self._cache_seconds, credential)
+        return credential
+
+    def evict(self, lookup_id: str) -> None:
+        self._entries.pop(lookup_id, None)
+
+    async def record_use(self, key_id: ApiKeyId, when: datetime) -> None:
+        now = self._clock()
+        last = self._last_written.get(key_id)
+        if last is not None and now - last < self._last_used_seconds:
+            return
+        # Noted before the write, so concurrent requests do not all write.
+        self._last_written[key_id] = now
+        try:
+            await self._repository.record_use(key_id, when)
+        except Exception:
+            # Bookkeeping: failing to record it must not fail an authenticated request.
+            logger.warning("recording the last use of an API key failed", exc_info=True)
+
+    async def add(self, new_key: NewApiKey) -> ApiKey:
+        api_key = await self._repository.add(new_key)
+        # The id may have been looked up (and cached as unknown) before it existed.
+        self.evict(api_key.lookup_id)
+        return api_key
+
+    async def page(self, *, limit: int, offset: int) -> ApiKeyPage:
+        return await self._repository.page(limit=limit, offset=offset)
+
+    async def revoke(self, key_id: ApiKeyId, when: datetime) -> ApiKey | None:
+        api_key = await self._repository.revoke(key_id, when)
+        if api_key is not None:
+            self.evict(api_key.lookup_id)
+        return api_key

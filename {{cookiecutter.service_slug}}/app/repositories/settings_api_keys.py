@@ -1,0 +1,24 @@
+"""API keys from the settings (API_KEYS): with no database, keys are configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.config import ConfiguredApiKey
+from app.models.api_key import Credential
+
+
+class SettingsApiKeys:
+    def __init__(self, configured: Iterable[ConfiguredApiKey]) -> None:
+        self._credentials = {
+            entry.lookup_id: Credential(
+                key_id=entry.lookup_id,
+                name=entry.name,
+                key_hash=entry.key_hash,
+                scopes=entry.scopes,
+            )
+            for entry in configured
+        }
+
+    async def find_credential(self, lookup_id: str) -> Credential | None:
+        return self._credentials.get(lookup_id)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from app.auth.security import Admin
+from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep, PaginationDep
+from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
+from app.schemas.problem import Problem
+
+router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such API key."}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_api_key(
+    payload: ApiKeyCreate, _: Admin, service: ApiKeyServiceDep
+) -> ApiKeyCreated:
+    """Create a key; the response is the only time the key is shown."""
+    created = await service.create(payload.name, payload.scopes)
+    return ApiKeyCreated(**ApiKeyRead.of(created.api_key).model_dump(), key=created.key)
+
+
+@router.get("")
+async def list_api_keys(_: Admin, service: ApiKeyServiceDep, page: PaginationDep) -> ApiKeyList:
+    result = await service.list_keys(limit=page.limit, offset=page.offset)
+    return ApiKeyList(
+        api_keys=[ApiKeyRead.of(api_key) for api_key in result.api_keys],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )
+
+
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def revoke_api_key(key_id: ApiKeyIdPath, _: Admin, service: ApiKeyServiceDep) -> None:
+    """Revoke a key: refused at once by this process, by others within API_KEY_CACHE_SECONDS."""
+    await service.revoke(key_id)
