@@ -1,3 +1,4 @@
+{% if cookiecutter.auth == "jwt" -%}
 """Administrative commands.
 
     python -m app.cli create-superuser --email admin@example.com
@@ -59,3 +60,142 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
 
 if __name__ == "__main__":
     sys.exit(main())
+{% else -%}
+{% if cookiecutter.database != "none" -%}
+"""Administrative commands for API keys.
+
+    python -m app.cli create-api-key --name billing --scopes items:read items:write
+    python -m app.cli list-api-keys
+    python -m app.cli revoke-api-key KEY_ID
+
+create-api-key prints the new key on stdout (details on stderr), once: only its
+SHA-256 is stored. Create the first key with the `admin` scope here, then
+manage keys over HTTP. Running replicas refuse a key revoked here within
+API_KEY_CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from app.auth.api_keys import KEY_PREFIX
+from app.auth.scopes import SCOPES
+from app.config import Settings, get_settings
+from app.errors import DomainError
+from app.main import create_app
+from app.models.api_key import ApiKey
+from app.services.api_keys import ApiKeyService
+
+T = TypeVar("T")
+
+
+async def with_service(settings: Settings, action: Callable[[ApiKeyService], Awaitable[T]]) -> T:
+    """Run one action against the same store the service uses."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        return await action(ApiKeyService(app.state.api_key_repository))
+
+
+def describe(api_key: ApiKey) -> str:
+    used = api_key.last_used_at.isoformat() if api_key.last_used_at else "never"
+    state = f"revoked {api_key.revoked_at.isoformat()}" if api_key.revoked_at else "active"
+    return (
+        f"{api_key.id}  {KEY_PREFIX}_{api_key.lookup_id}  {api_key.name!r}  "
+        f"[{' '.join(sorted(api_key.scopes))}]  last used {used}  {state}"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-api-key", help="create a key; prints it once")
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    create.add_argument("--scopes", nargs="+", required=True, choices=sorted(SCOPES))
+    commands.add_parser("list-api-keys", help="list keys (never the keys themselves)")
+    revoke = commands.add_parser("revoke-api-key", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = settings or get_settings()
+    try:
+        if args.command == "create-api-key":
+            name = args.name.strip()
+            created = asyncio.run(with_service(settings, lambda s: s.create(name, args.scopes)))
+            print(f"Created {describe(created.api_key)}", file=sys.stderr)
+            print(created.key)
+        elif args.command == "list-api-keys":
+            page = asyncio.run(with_service(settings, lambda s: s.list_keys(limit=1000, offset=0)))
+            for api_key in page.api_keys:
+                print(describe(api_key))
+        else:
+            revoked = asyncio.run(with_service(settings, lambda s: s.revoke(args.key_id)))
+            print(f"Revoked {describe(revoked)}")
+    except DomainError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    return 0
+{%- else -%}
+"""Administrative commands for API keys.
+
+    python -m app.cli hash-api-key --name billing --scopes items:read items:write
+
+With database=none, keys are configuration: this prints a new key (once) and
+the entry for the JSON list in {{ cookiecutter.__env_prefix }}API_KEYS that lets it in. Only
+the key's SHA-256 goes into the settings; removing the entry revokes the key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app.auth.api_keys import generate_api_key
+from app.auth.scopes import SCOPES
+from app.config import ConfiguredApiKey
+
+
+def new_key_entry(name: str, scopes: Sequence[str]) -> tuple[str, ConfiguredApiKey]:
+    """A new key and its settings entry."""
+    generated = generate_api_key()
+    entry = ConfiguredApiKey(
+        name=name,
+        lookup_id=generated.lookup_id,
+        key_hash=generated.key_hash,
+        scopes=frozenset(scopes),
+    )
+    return generated.key, entry
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser(
+        "hash-api-key", help="generate a key and print its API_KEYS entry"
+    )
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    create.add_argument("--scopes", nargs="+", required=True, choices=sorted(SCOPES))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    key, entry = new_key_entry(args.name.strip(), args.scopes)
+    print("API key (shown once; hand it to the client):")
+    print(key)
+    print("Add this entry to the JSON list in {{ cookiecutter.__env_prefix }}API_KEYS:")
+    print(entry.model_dump_json())
+    return 0
+{%- endif %}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+{% endif -%}

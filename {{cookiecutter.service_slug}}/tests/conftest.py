@@ -45,6 +45,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 {% if cookiecutter.auth == "jwt" -%}
 from app.auth.scopes import USER_SCOPES
 from app.auth.tokens import create_access_token
+{% elif cookiecutter.auth == "api-key" -%}
+from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+{%- if cookiecutter.database == "none" %}
+from app.cli import new_key_entry
+{%- endif %}
 {% endif -%}
 from app.config import Settings
 from app.main import create_app
@@ -56,12 +61,19 @@ from app.repositories.tables import metadata
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 from app.services.users import UserService
+{%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
+from app.services.api_keys import ApiKeyService
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
 # 64 bytes: long enough for every HMAC algorithm PyJWT signs with.
 TEST_SECRET_KEY = "test-signing-key-" + "k" * 47
 PASSWORD = "correct horse battery staple"
+{%- elif cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}
+
+# Without a database keys are settings: these two are configured for every test app.
+READ_WRITE_KEY, READ_WRITE_ENTRY = new_key_entry("tests", [ITEMS_READ, ITEMS_WRITE])
+READ_ONLY_KEY, READ_ONLY_ENTRY = new_key_entry("reader", [ITEMS_READ])
 {%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 
@@ -169,6 +181,10 @@ def settings(mongodb_url: str, database_name: str) -> Settings:
 def settings() -> Settings:
 {%- if cookiecutter.auth == "jwt" %}
     return Settings(environment="test", secret_key=TEST_SECRET_KEY, _env_file=None)
+{%- elif cookiecutter.auth == "api-key" %}
+    return Settings(
+        environment="test", api_keys=[READ_WRITE_ENTRY, READ_ONLY_ENTRY], _env_file=None
+    )
 {%- else %}
     return Settings(environment="test", _env_file=None)
 {%- endif %}
@@ -230,6 +246,53 @@ async def client(app: FastAPI, user: User) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://test", headers=bearer(app, user)
+    ) as client:
+        yield client
+{%- elif cookiecutter.auth == "api-key" %}
+{%- if cookiecutter.database != "none" %}
+
+
+async def add_api_key(app: FastAPI, *scopes: str, name: str = "tests") -> str:
+    """A new key in the app's store, created as the admin endpoint would; returns the key."""
+    created = await ApiKeyService(app.state.api_key_repository).create(name, scopes)
+    return created.key
+
+
+@pytest.fixture
+async def api_key(app: FastAPI) -> str:
+    return await add_api_key(app, ITEMS_READ, ITEMS_WRITE)
+
+
+@pytest.fixture
+async def read_only_key(app: FastAPI) -> str:
+    return await add_api_key(app, ITEMS_READ, name="reader")
+{%- else %}
+
+
+@pytest.fixture
+def api_key() -> str:
+    return READ_WRITE_KEY
+
+
+@pytest.fixture
+def read_only_key() -> str:
+    return READ_ONLY_KEY
+{%- endif %}
+
+
+@pytest.fixture
+async def anonymous_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app: FastAPI, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client sending a key with items:read and items:write."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"X-API-Key": api_key}
     ) as client:
         yield client
 {%- else %}

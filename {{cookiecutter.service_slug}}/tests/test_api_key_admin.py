@@ -1,0 +1,204 @@
+"""Administering keys over HTTP, and what the per-process cache promises about revocation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.auth.api_keys import hash_api_key
+from app.auth.scopes import ADMIN, ITEMS_READ
+from app.repositories.api_keys import ApiKeyRepository
+from app.repositories.cached_api_keys import CachedApiKeyRepository
+{%- if cookiecutter.database == "mongo" %}
+from app.repositories.mongo_api_keys import MongoApiKeyRepository
+{%- else %}
+from app.repositories.sql_api_keys import SqlApiKeyRepository
+{%- endif %}
+from app.services.api_key_auth import ApiKeyAuthenticator
+from app.services.api_keys import ApiKeyService
+from tests.conftest import add_api_key
+
+PROBLEM = "application/problem+json"
+LISTED_FIELDS = {"id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def store(app: FastAPI) -> ApiKeyRepository:
+    """The app's store without the cache in front: what another process would write to."""
+{%- if cookiecutter.database == "postgres" %}
+    return SqlApiKeyRepository(app.state.engine)
+{%- else %}
+    return MongoApiKeyRepository(app.state.mongo_client[app.state.settings.mongodb_database])
+{%- endif %}
+
+
+@pytest.fixture
+async def admin(app: FastAPI) -> dict[str, str]:
+    return {"X-API-Key": await add_api_key(app, ADMIN, name="admin")}
+
+
+async def create(
+    client: httpx.AsyncClient, admin: dict[str, str], **payload: Any
+) -> dict[str, Any]:
+    body = {"name": "billing", "scopes": [ITEMS_READ]} | payload
+    response = await client.post("/api-keys", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def test_create_returns_the_key_once_and_it_works(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    created = await create(anonymous_client, admin, name="  billing ")
+
+    assert set(created) == LISTED_FIELDS | {"key"}
+    assert created["name"] == "billing"
+    assert created["scopes"] == [ITEMS_READ]
+    assert created["key"].startswith(created["prefix"] + "_")
+    assert created["last_used_at"] is None
+    assert created["revoked_at"] is None
+    key = {"X-API-Key": created["key"]}
+    assert (await anonymous_client.get("/items", headers=key)).status_code == 200
+    assert (await anonymous_client.post("/items", json={"name": "x"}, headers=key)).status_code == 403
+
+
+async def test_list_never_shows_a_key_or_its_digest(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    created = await create(anonymous_client, admin)
+
+    response = await anonymous_client.get("/api-keys", headers=admin)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == 2
+    assert [key["name"] for key in body["api_keys"]] == ["admin", "billing"]
+    assert all(set(key) == LISTED_FIELDS for key in body["api_keys"])
+    assert created["key"] not in response.text
+    assert hash_api_key(created["key"]) not in response.text
+
+
+async def test_revoked_key_is_refused_at_once(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    created = await create(anonymous_client, admin)
+    key = {"X-API-Key": created["key"]}
+    assert (await anonymous_client.get("/items", headers=key)).status_code == 200
+
+    revoked = await anonymous_client.delete(f"/api-keys/{created['id']}", headers=admin)
+    again = await anonymous_client.delete(f"/api-keys/{created['id']}", headers=admin)
+    response = await anonymous_client.get("/items", headers=key)
+
+    assert revoked.status_code == 204
+    assert again.status_code == 204
+    assert response.status_code == 401
+    assert response.json()["detail"] == "The API key is invalid or revoked."
+    listed = (await anonymous_client.get("/api-keys", headers=admin)).json()["api_keys"]
+    assert next(k for k in listed if k["id"] == created["id"])["revoked_at"] is not None
+
+
+async def test_revoking_an_unknown_key_is_404(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    response = await anonymous_client.delete("/api-keys/no-such-key", headers=admin)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "API key no-such-key does not exist."
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"scopes": []}, {"scopes": ["items:delete"]}, {"name": " "}, {"owner": "x"}],
+)
+async def test_invalid_create_is_422(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str], payload: dict[str, Any]
+) -> None:
+    body = {"name": "billing", "scopes": [ITEMS_READ]} | payload
+    response = await anonymous_client.post("/api-keys", json=body, headers=admin)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_managing_keys_needs_the_admin_scope(
+    client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient
+) -> None:
+    listed = await client.get("/api-keys")
+    created = await client.post("/api-keys", json={"name": "x", "scopes": [ADMIN]})
+    anonymous = await anonymous_client.get("/api-keys")
+
+    assert listed.status_code == 403
+    assert listed.json()["detail"] == "The API key lacks the scope admin."
+    assert created.status_code == 403
+    assert anonymous.status_code == 401
+
+
+async def test_a_revocation_elsewhere_applies_when_the_cache_entry_expires(app: FastAPI) -> None:
+    clock = Clock()
+    cached = CachedApiKeyRepository(
+        store(app), cache_seconds=30, last_used_seconds=60, clock=clock
+    )
+    authenticator = ApiKeyAuthenticator(cached)
+    created = await ApiKeyService(store(app)).create("billing", [ITEMS_READ])
+    assert await authenticator.authenticate(created.key) is not None
+
+    # Another process revokes it: this one has it cached and makes no round trip.
+    await ApiKeyService(store(app)).revoke(created.api_key.id)
+    clock.now += 29
+    still_cached = await authenticator.authenticate(created.key)
+    clock.now += 1
+    expired = await authenticator.authenticate(created.key)
+
+    assert still_cached is not None
+    assert expired is None
+
+
+async def test_a_revocation_through_the_cache_evicts_at_once(app: FastAPI) -> None:
+    cached = CachedApiKeyRepository(
+        store(app), cache_seconds=30, last_used_seconds=60, clock=Clock()
+    )
+    authenticator = ApiKeyAuthenticator(cached)
+    created = await ApiKeyService(cached).create("billing", [ITEMS_READ])
+    assert await authenticator.authenticate(created.key) is not None
+
+    await ApiKeyService(cached).revoke(created.api_key.id)
+
+    assert await authenticator.authenticate(created.key) is None
+
+
+async def test_last_use_is_written_at_most_once_per_interval(app: FastAPI) -> None:
+    clock = Clock()
+    cached = CachedApiKeyRepository(
+        store(app), cache_seconds=30, last_used_seconds=60, clock=clock
+    )
+    authenticator = ApiKeyAuthenticator(cached)
+    created = await ApiKeyService(cached).create("billing", [ITEMS_READ])
+
+    async def last_used() -> object:
+        page = await store(app).page(limit=10, offset=0)
+        return next(k.last_used_at for k in page.api_keys if k.id == created.api_key.id)
+
+    await authenticator.authenticate(created.key)
+    first = await last_used()
+    clock.now += 59
+    await authenticator.authenticate(created.key)
+    within_interval = await last_used()
+    clock.now += 1
+    await authenticator.authenticate(created.key)
+    after_interval = await last_used()
+
+    assert first is not None
+    assert within_interval == first
+    assert after_interval != first
