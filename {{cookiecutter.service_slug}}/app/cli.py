@@ -79,8 +79,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 from app.auth.api_keys import KEY_PREFIX
 from app.auth.scopes import SCOPES
@@ -90,14 +89,7 @@ from app.main import create_app
 from app.models.api_key import ApiKey
 from app.services.api_keys import ApiKeyService
 
-T = TypeVar("T")
-
-
-async def with_service(settings: Settings, action: Callable[[ApiKeyService], Awaitable[T]]) -> T:
-    """Run one action against the same store the service uses."""
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        return await action(ApiKeyService(app.state.api_key_repository))
+PAGE_SIZE = 100
 
 
 def describe(api_key: ApiKey) -> str:
@@ -121,22 +113,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
-    args = _parser().parse_args(argv)
-    settings = settings or get_settings()
-    try:
+async def run(settings: Settings, args: argparse.Namespace) -> None:
+    """One command against the same store the service uses."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        service = ApiKeyService(app.state.api_key_repository)
         if args.command == "create-api-key":
-            name = args.name.strip()
-            created = asyncio.run(with_service(settings, lambda s: s.create(name, args.scopes)))
+            created = await service.create(args.name, args.scopes)
             print(f"Created {describe(created.api_key)}", file=sys.stderr)
             print(created.key)
         elif args.command == "list-api-keys":
-            page = asyncio.run(with_service(settings, lambda s: s.list_keys(limit=1000, offset=0)))
-            for api_key in page.api_keys:
-                print(describe(api_key))
+            offset, total = 0, 1
+            while offset < total:
+                page = await service.list_keys(limit=PAGE_SIZE, offset=offset)
+                for api_key in page.api_keys:
+                    print(describe(api_key))
+                offset, total = offset + PAGE_SIZE, page.total
         else:
-            revoked = asyncio.run(with_service(settings, lambda s: s.revoke(args.key_id)))
-            print(f"Revoked {describe(revoked)}")
+            print(f"Revoked {describe(await service.revoke(args.key_id))}")
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "create-api-key":
+        args.name = args.name.strip()
+        if not args.name:
+            parser.error("--name must not be empty")
+    try:
+        asyncio.run(run(settings or get_settings(), args))
     except DomainError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 1
@@ -177,17 +182,19 @@ def new_key_entry(name: str, scopes: Sequence[str]) -> tuple[str, ConfiguredApiK
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli")
     commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser(
-        "hash-api-key", help="generate a key and print its API_KEYS entry"
-    )
+    create = commands.add_parser("hash-api-key", help="generate a key and print its API_KEYS entry")
     create.add_argument("--name", required=True, help="who or what uses the key")
     create.add_argument("--scopes", nargs="+", required=True, choices=sorted(SCOPES))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    key, entry = new_key_entry(args.name.strip(), args.scopes)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    name = args.name.strip()
+    if not name:
+        parser.error("--name must not be empty")
+    key, entry = new_key_entry(name, args.scopes)
     print("API key (shown once; hand it to the client):")
     print(key)
     print("Add this entry to the JSON list in {{ cookiecutter.__env_prefix }}API_KEYS:")

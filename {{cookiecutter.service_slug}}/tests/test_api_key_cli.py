@@ -1,5 +1,5 @@
 {%- if cookiecutter.database != "none" -%}
-"""`python -m app.cli create-api-key`, `list-api-keys` and `revoke-api-key` on the service's store."""
+"""`python -m app.cli create-api-key`, `list-api-keys` and `revoke-api-key`, on the real store."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def test_create_list_and_revoke(
     app: FastAPI, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # `app` empties the store afterwards; the commands run their own app, as from a shell.
-    assert main(["create-api-key", "--name", " ci ", "--scopes", "items:read", "admin"], settings) == 0
+    command = ["create-api-key", "--name", " ci ", "--scopes", "items:read", "admin"]
+    assert main(command, settings) == 0
     out, err = capsys.readouterr()
     key = out.strip()
     key_id = err.split()[1]
@@ -103,5 +104,7 @@ def test_unknown_scopes_are_refused() -> None:
 
 def test_a_settings_entry_with_an_unknown_scope_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown scopes: admin"):
-        ConfiguredApiKey(name="ci", lookup_id="0" * 16, key_hash="0" * 64, scopes=frozenset({"admin"}))
+        ConfiguredApiKey(
+            name="ci", lookup_id="0" * 16, key_hash="0" * 64, scopes=frozenset({"admin"})
+        )
 {%- endif %}

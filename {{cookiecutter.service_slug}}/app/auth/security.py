@@ -54,7 +54,7 @@ async def get_principal(
     if key is None:
         header = request.app.state.settings.api_key_header
         raise unauthorized(request, f"Send an API key in the {header} header.", invalid_key=False)
-    principal = await request.app.state.api_key_authenticator.authenticate(key)
+    principal: Principal | None = await request.app.state.api_key_authenticator.authenticate(key)
     if principal is None:
         raise unauthorized(request, "The API key is invalid or revoked.", invalid_key=True)
     missing = set(security_scopes.scopes) - principal.scopes
