@@ -7,9 +7,11 @@ prints next steps.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import shutil
+import string
 import sys
 from pathlib import Path
 
@@ -55,20 +57,48 @@ def is_empty_secret(name: str, value: str) -> bool:
     return name.endswith(SECRET_SUFFIXES) and not value
 
 
-def write_env_file() -> None:
-    """Copy .env.example to .env, giving each empty secret a fresh random value."""
+def local_api_key() -> tuple[str, str]:
+    """A key for `make dev` with auth=api-key and no database, and its API_KEYS entry.
+
+    The same format as app/auth/api_keys.py (the hook cannot import the project):
+    `<slug>_<16 hex lookup id>_<43 letters or digits>`, stored as its SHA-256.
+    """
+    lookup_id = secrets.token_hex(8)
+    alphabet = string.ascii_letters + string.digits
+    secret = "".join(secrets.choice(alphabet) for _ in range(43))
+    key = f"{ANSWERS['service_slug'].replace('-', '_')}_{lookup_id}_{secret}"
+    entry = {
+        "name": "local",
+        "lookup_id": lookup_id,
+        "key_hash": hashlib.sha256(key.encode()).hexdigest(),
+        "scopes": ["items:read", "items:write"],
+    }
+    return key, json.dumps([entry], separators=(",", ":"))
+
+
+def write_env_file() -> str | None:
+    """Copy .env.example to .env, giving each empty secret a fresh random value.
+
+    Returns the local API key put into API_KEYS, if the answers have one.
+    """
     lines = []
+    api_key = None
     for line in (PROJECT_DIR / ".env.example").read_text().splitlines():
         name, sep, value = line.partition("=")
         if sep and is_empty_secret(name, value):
             line = f"{name}={secrets.token_urlsafe(48)}"
+        elif sep and name.endswith("_API_KEYS") and value == "[]":
+            api_key, entries = local_api_key()
+            # Single quotes: python-dotenv and compose read the JSON literally.
+            line = f"{name}='{entries}'"
         lines.append(line)
     env_file = PROJECT_DIR / ".env"
     env_file.write_text("\n".join(lines) + "\n")
     env_file.chmod(0o600)
+    return api_key
 
 
-def print_next_steps() -> None:
+def print_next_steps(api_key: str | None) -> None:
     slug = ANSWERS["service_slug"]
     print(
         f"\nCreated {slug}/. Next steps:\n"
@@ -78,13 +108,23 @@ def print_next_steps() -> None:
         "  make help    # every other command\n"
         "  docker compose up --build   # the service and its backing services in containers\n"
     )
+    if api_key is not None:
+        print(
+            "A local API key (items:read items:write) is in .env as a digest; the key itself,\n"
+            f"shown only now, goes in the X-API-Key header:\n  {api_key}\n"
+        )
+    elif ANSWERS["auth"] == "api-key":
+        print(
+            "Create the first API key (printed once), then manage keys at /api-keys:\n"
+            "  uv run python -m app.cli create-api-key --name admin "
+            "--scopes admin items:read items:write\n"
+        )
 
 
 def main() -> int:
     remove_unselected_features()
     remove_empty_directories()
-    write_env_file()
-    print_next_steps()
+    print_next_steps(write_env_file())
     return 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +170,38 @@ def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None
     assert {name: sorted(values) for name, values in hook_choices.items()} == {
         name: sorted(values) for name, values in CHOICES.items()
     }
+
+
+def test_api_key_without_a_database_gets_a_local_key_the_app_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_cookiecutter(tmp_path, "auth=api-key", "database=none")
+
+    assert result.returncode == 0, result.stderr
+    printed = re.search(r"^  (orders_service_\S+)$", result.stdout, re.MULTILINE)
+    assert printed is not None, result.stdout
+    key = printed[1]
+    project = tmp_path / "orders-service"
+    env = (project / ".env").read_text()
+    assert key not in env
+    assert "ORDERS_SERVICE_API_KEYS=[]" in (project / ".env.example").read_text()
+    value = next(line for line in env.splitlines() if line.startswith("ORDERS_SERVICE_API_KEYS="))
+    [entry] = json.loads(value.partition("=")[2].strip("'"))
+    # The rendered module that checks keys (standard library only) agrees with the hook.
+    spec = importlib.util.spec_from_file_location("api_keys", project / "app/auth/api_keys.py")
+    assert spec is not None
+    assert spec.loader is not None
+    api_keys = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "api_keys", api_keys)  # dataclasses look it up there
+    spec.loader.exec_module(api_keys)
+    assert api_keys.lookup_id_of(key) == entry["lookup_id"]
+    assert api_keys.key_matches(key, entry["key_hash"])
+    assert entry["scopes"] == ["items:read", "items:write"]
+
+
+def test_api_key_with_a_database_says_how_to_create_the_first_key(tmp_path: Path) -> None:
+    result = run_cookiecutter(tmp_path, "auth=api-key", "database=postgres")
+
+    assert result.returncode == 0, result.stderr
+    assert "python -m app.cli create-api-key --name admin --scopes admin" in result.stdout
+    assert "API_KEYS" not in (tmp_path / "orders-service" / ".env").read_text()
