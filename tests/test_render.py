@@ -309,7 +309,13 @@ def test_kubernetes_manifests_render_and_validate(
     secret = set(load_yaml(base / "secret.example.yaml")["stringData"])
     config = set(load_yaml(base / "configmap.yaml")["data"])
     url, extra = K8S_SETTINGS[answers["database"]]
-    assert secret == {"ORDERS_SERVICE_SECRET_KEY"} | url
+    # Without a database, API keys (as digests) are settings, kept with the secrets.
+    keys = (
+        {"ORDERS_SERVICE_API_KEYS"}
+        if (answers["auth"], answers["database"]) == ("api-key", "none")
+        else set()
+    )
+    assert secret == {"ORDERS_SERVICE_SECRET_KEY"} | url | keys
     others = {name for urls, names in K8S_SETTINGS.values() for name in urls | names}
     assert not (others - url - extra) & config
     assert extra <= config
