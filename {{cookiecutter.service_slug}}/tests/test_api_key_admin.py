@@ -1,7 +1,10 @@
+{%- set store = "SqlApiKeyRepository" if cookiecutter.database == "postgres" else "MongoApiKeyRepository" -%}
 """Administering keys over HTTP, and what the per-process cache promises about revocation."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -10,7 +13,7 @@ from fastapi import FastAPI
 
 from app.auth.api_keys import hash_api_key
 from app.auth.scopes import ADMIN, ITEMS_READ
-from app.repositories.api_keys import ApiKeyRepository
+from app.errors import ScopeError
 from app.repositories.cached_api_keys import CachedApiKeyRepository
 {%- if cookiecutter.database == "mongo" %}
 from app.repositories.mongo_api_keys import MongoApiKeyRepository
@@ -33,13 +36,22 @@ class Clock:
         return self.now
 
 
-def store(app: FastAPI) -> ApiKeyRepository:
+def store(
+    app: FastAPI, repository: type[{{ store }}] = {{ store }}
+) -> {{ store }}:
     """The app's store without the cache in front: what another process would write to."""
 {%- if cookiecutter.database == "postgres" %}
-    return SqlApiKeyRepository(app.state.engine)
+    return repository(app.state.engine)
 {%- else %}
-    return MongoApiKeyRepository(app.state.mongo_client[app.state.settings.mongodb_database])
+    return repository(app.state.mongo_client[app.state.settings.mongodb_database])
 {%- endif %}
+
+
+class BrokenLastUse({{ store }}):
+    """Fault injection: reads work, writing the last-used time fails."""
+
+    async def record_use(self, key_id: str, when: datetime) -> None:
+        raise ConnectionError("write failed")
 
 
 @pytest.fixture
@@ -199,3 +211,28 @@ async def test_last_use_is_written_at_most_once_per_interval(app: FastAPI) -> No
     assert first is not None
     assert within_interval == first
     assert after_interval != first
+
+
+async def test_the_service_refuses_unknown_or_no_scopes(app: FastAPI) -> None:
+    service = ApiKeyService(store(app))
+
+    with pytest.raises(ScopeError, match="Unknown scopes: items:delete"):
+        await service.create("billing", [ITEMS_READ, "items:delete"])
+    with pytest.raises(ScopeError, match="at least one scope"):
+        await service.create("billing", [])
+    assert (await service.list_keys(limit=10, offset=0)).total == 0
+
+
+async def test_a_failed_last_use_write_does_not_fail_authentication(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    created = await ApiKeyService(store(app)).create("billing", [ITEMS_READ])
+    cached = CachedApiKeyRepository(
+        store(app, BrokenLastUse), cache_seconds=30, last_used_seconds=60
+    )
+
+    with caplog.at_level(logging.WARNING):
+        principal = await ApiKeyAuthenticator(cached).authenticate(created.key)
+
+    assert principal is not None
+    assert "recording the last use of an API key failed" in caplog.text

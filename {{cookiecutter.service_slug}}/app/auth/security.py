@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, {% if cookiecutter.database != "none" %}Security, {% endif %}status
 from fastapi.security import APIKeyHeader, SecurityScopes
+from starlette.requests import HTTPConnection
 
 {% if cookiecutter.database != "none" -%}
 from app.auth.scopes import ADMIN
@@ -24,7 +25,7 @@ DEFAULT_HEADER = "X-API-Key"
 class ConfiguredAPIKeyHeader(APIKeyHeader):
     """Reads the header named in the settings of the app serving the request."""
 
-    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+    async def __call__(self, request: HTTPConnection) -> str | None:
         return request.headers.get(request.app.state.settings.api_key_header) or None
 
 
