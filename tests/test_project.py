@@ -159,7 +159,8 @@ def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def assert_serves_docs_and_creates_an_item(url: str) -> None:
+def assert_serves_docs_and_creates_an_item(url: str, auth: dict[str, str] | None = None) -> None:
+    """Waits for /docs, then creates an item: signed in (the default auth=jwt) or with `auth`."""
     deadline = time.monotonic() + 180
     while True:
         try:
@@ -174,8 +175,7 @@ def assert_serves_docs_and_creates_an_item(url: str) -> None:
     request = urllib.request.Request(
         f"{url}/items",
         data=b'{"name": "first"}',
-        # The defaults include auth=jwt: items need a signed-in user.
-        headers={"Content-Type": "application/json", **sign_up_and_log_in(url)},
+        headers={"Content-Type": "application/json", **(auth or sign_up_and_log_in(url))},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 201
@@ -210,3 +210,15 @@ def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongod
     assert "docker run -d --name mongo -p 27017:27017 mongo:8" in result.stderr
     with make_dev(project, {"ORDERS_SERVICE_MONGODB_URL": mongodb_url}) as url:
         assert_serves_docs_and_creates_an_item(url)
+
+
+def test_make_dev_with_api_keys_accepts_the_key_printed_at_rendering(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """auth=api-key without a database: the post-gen hook's key, from .env, works at once."""
+    project = render(tmp_path, {"database": "none", "auth": "api-key"})
+    # The hook runs in a subprocess: its output reaches the file descriptor, not sys.stdout.
+    printed = re.search(r"^  (orders_service_\S+)$", capfd.readouterr().out, re.MULTILINE)
+    assert printed is not None
+    with make_dev(project) as url:
+        assert_serves_docs_and_creates_an_item(url, {"X-API-Key": printed[1]})
