@@ -16,6 +16,8 @@ RENDERED_ITEM = "rendered GET /items/{id}"
 RENDERED_ITEM_HIGH = "rendered GET /items/{id} @256"
 RENDERED_HEALTH_QUIET = "rendered /health, access log off"
 RENDERED_ITEM_QUIET = "rendered GET /items/{id}, access log off"
+JWT_ITEM = "rendered auth=jwt GET /items/{id} (Bearer token)"
+JWT_ITEM_QUIET = "rendered auth=jwt GET /items/{id}, access log off"
 MONGO_ITEM = "rendered mongo GET /items/{id}, access log off (SecantusDB)"
 
 # Headline rows first, in the order the brief lists them; secondary rows after.
@@ -28,6 +30,8 @@ DISPLAY_ORDER = (
     ASYNCPG_ITEM_HIGH,
     RENDERED_HEALTH_QUIET,
     RENDERED_ITEM_QUIET,
+    JWT_ITEM,
+    JWT_ITEM_QUIET,
     FASTAPI_HEALTH,
     MONGO_ITEM,
 )
@@ -88,6 +92,9 @@ RATIO_SPECS: tuple[tuple[str, str, float | None], ...] = (
     (RENDERED_HEALTH, STARLETTE_HEALTH, HEALTH_TARGET),
     (RENDERED_ITEM_QUIET, ASYNCPG_ITEM, ITEM_TARGET),
     (RENDERED_HEALTH_QUIET, STARLETTE_HEALTH, HEALTH_TARGET),
+    # Issue #3: an authenticated read must stay within the same budget.
+    (JWT_ITEM, ASYNCPG_ITEM, ITEM_TARGET),
+    (JWT_ITEM_QUIET, ASYNCPG_ITEM, ITEM_TARGET),
     (FASTAPI_HEALTH, STARLETTE_HEALTH, None),
     (RENDERED_HEALTH, FASTAPI_HEALTH, None),
     (MONGO_ITEM, RENDERED_ITEM_QUIET, None),

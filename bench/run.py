@@ -11,6 +11,8 @@ uvicorn worker with the same flags and the rendered project's interpreter:
     raw-asyncpg   FastAPI + asyncpg pool GET /items/{id}  (baseline_asyncpg.py)
     rendered      the rendered service, default settings (access log on)
     rendered      again with the access log off (secondary rows)
+    jwt           the auth=jwt rendering (its own PostgreSQL), GET /items/{id}
+                  with a Bearer token, access log on and off (--no-jwt skips it)
     mongo         the database=mongo rendering on SecantusDB, GET /items/{id}
                   (context only: SecantusDB is a stand-in, not MongoDB; --no-mongo skips it)
 
@@ -38,7 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -54,11 +56,14 @@ import report  # noqa: E402
 from loadgen import THREADS, LoadResult, run_wrk  # noqa: E402
 from servers import Server, get, log_tail, serve, uvicorn_command  # noqa: E402
 
+from tests.accounts import sign_up_and_log_in  # noqa: E402
 from tests.services import free_port, mongodb_server, postgres_server  # noqa: E402
 
 CONNECTIONS = 64
 HIGH_CONNECTIONS = 256
 RENDERED_APP = ["--factory", "app.main:create_app"]
+# The authenticated case signs in once; the token must outlive every wrk run.
+JWT_TOKEN_MINUTES = "120"
 SEED_ITEM = {"name": "bench-item", "description": "Seeded by bench/run.py", "quantity": 42}
 
 
@@ -125,15 +130,23 @@ class Runner:
             yield server
 
     def measure(
-        self, server: Server, label: str, path: str, *, connections: int = CONNECTIONS
+        self,
+        server: Server,
+        label: str,
+        path: str,
+        *,
+        connections: int = CONNECTIONS,
+        headers: Mapping[str, str] | None = None,
     ) -> report.Case:
         url = server.url(path)
-        _expect_ok(server, path)
+        _expect_ok(server, path, headers=headers)
         if self.timing.warmup_s:
             # Fills pools and caches (SQLAlchemy's compiled statements, the
             # asyncpg statement cache) so the measured run sees steady state.
-            run_wrk(url, connections=connections, duration_s=self.timing.warmup_s)
-        load = run_wrk(url, connections=connections, duration_s=self.timing.duration_s)
+            run_wrk(url, connections=connections, duration_s=self.timing.warmup_s, headers=headers)
+        load = run_wrk(
+            url, connections=connections, duration_s=self.timing.duration_s, headers=headers
+        )
         server.check_alive()
         case = report.Case(
             label=label,
@@ -156,6 +169,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--uv-online", action="store_true", help="let uv reach the index")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, project)")
     parser.add_argument("--no-mongo", action="store_true", help="skip the database=mongo case")
+    parser.add_argument("--no-jwt", action="store_true", help="skip the auth=jwt cases")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration = 3
@@ -207,6 +221,8 @@ def run(args: argparse.Namespace) -> Results:
         _say("alembic upgrade head")
         project.migrate(project_dir, service_env)
         cases = measure_all(runner, project_dir, prefix, service_env, database_url)
+        if not args.no_jwt:
+            cases.extend(measure_jwt(runner, workdir / "jwt", offline=not args.uv_online))
         if not args.no_mongo:
             cases.append(measure_mongo(runner, workdir / "mongo", offline=not args.uv_online))
         settings: dict[str, object] = {
@@ -277,6 +293,42 @@ def measure_all(
     return cases
 
 
+def measure_jwt(runner: Runner, workdir: Path, *, offline: bool) -> list[report.Case]:
+    """GET /items/{id} of the auth=jwt rendering with a Bearer token, on its own PostgreSQL.
+
+    Issue #3: authentication must not add a database round trip to this read, so
+    it is held to the same ratio against the raw-asyncpg baseline of this run.
+    """
+    _say("rendering auth=jwt")
+    project_dir = project.render(TEMPLATE_DIR, workdir, auth="jwt")
+    prefix = project.env_prefix(project_dir)
+    python = project.sync_venv(project_dir, project.child_env(prefix), offline=offline)
+    jwt_runner = Runner(python, runner.flags, runner.logs_dir, runner.timing)
+    cases: list[report.Case] = []
+    with postgres_server() as database_url:
+        env = project.child_env(
+            prefix,
+            **{
+                f"{prefix}DATABASE_URL": database_url,
+                f"{prefix}ACCESS_TOKEN_MINUTES": JWT_TOKEN_MINUTES,
+            },
+        )
+        project.migrate(project_dir, env)
+        with jwt_runner.start("rendered-jwt", RENDERED_APP, cwd=project_dir, env=env) as server:
+            headers = sign_up_and_log_in(server.base_url)
+            item_path = f"/items/{_seed_item(server, headers)}"
+            cases.append(jwt_runner.measure(server, report.JWT_ITEM, item_path, headers=headers))
+        quiet_env = {**env, f"{prefix}ACCESS_LOG": "false"}
+        with jwt_runner.start(
+            "rendered-jwt-no-access-log", RENDERED_APP, cwd=project_dir, env=quiet_env
+        ) as server:
+            # The signing key comes from the project's .env, so the token still verifies.
+            cases.append(
+                jwt_runner.measure(server, report.JWT_ITEM_QUIET, item_path, headers=headers)
+            )
+    return cases
+
+
 def measure_mongo(runner: Runner, workdir: Path, *, offline: bool) -> report.Case:
     """GET /items/{id} of the database=mongo rendering, on a SecantusDB server."""
     _say("rendering database=mongo")
@@ -306,12 +358,12 @@ def _case(cases: list[report.Case], label: str) -> report.Case:
     return next(case for case in cases if case.label == label)
 
 
-def _seed_item(server: Server) -> str:
+def _seed_item(server: Server, headers: Mapping[str, str] | None = None) -> str:
     """Create the item every GET reads, through the service's own API."""
     request = urllib.request.Request(
         server.url("/items"),
         data=json.dumps(SEED_ITEM).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -320,9 +372,9 @@ def _seed_item(server: Server) -> str:
         return str(json.load(response)["id"])
 
 
-def _expect_ok(server: Server, path: str) -> bytes:
+def _expect_ok(server: Server, path: str, headers: Mapping[str, str] | None = None) -> bytes:
     # A broken endpoint would only show up as a wall of errors; fail early instead.
-    status, body = get(server.url(path))
+    status, body = get(server.url(path), headers=headers)
     if status != 200:
         detail = f"{server.name} GET {path} answered {status}: {body[:200]!r}"
         raise RuntimeError(f"{detail}\n{log_tail(server.log_path)}")
