@@ -1,0 +1,55 @@
+"""The item store's two read paths return the same items.
+
+With TEST_DATABASE_URL on PostgreSQL, `get` reads through a plain asyncpg pool
+(app.database.create_read_pool); on SQLite there is no such pool and the
+engine serves every read. Either way the result must equal SQLAlchemy's.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import make_url
+
+from app.repositories.sql_items import SqlItemRepository
+
+
+def on_postgresql(app: FastAPI) -> bool:
+    return bool(make_url(app.state.settings.database_url).get_backend_name() == "postgresql")
+
+
+async def test_the_served_read_equals_the_engine_read(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/items", json={"name": "gauge", "quantity": 7})
+    item_id = response.json()["id"]
+
+    served = await app.state.item_repository.get(item_id)
+    via_engine = await SqlItemRepository(app.state.engine).get(item_id)
+
+    assert served is not None
+    assert served == via_engine
+    assert served.description is None
+    assert served.created_at.tzinfo is not None
+
+
+async def test_a_missing_item_is_none_on_both_paths(app: FastAPI) -> None:
+    assert await app.state.item_repository.get(424242) is None
+    assert await SqlItemRepository(app.state.engine).get(424242) is None
+
+
+async def test_postgresql_reads_go_through_the_driver_pool(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/items", json={"name": "dial", "quantity": 1})
+    item_id = response.json()["id"]
+    pool = app.state.read_pool
+
+    if not on_postgresql(app):
+        assert pool is None
+        return
+    # The pool connects lazily: the read below opens its first connection.
+    assert pool.get_size() == 0
+    assert (await client.get(f"/items/{item_id}")).status_code == 200
+    assert pool.get_size() == 1
+    assert pool.get_idle_size() == 1
