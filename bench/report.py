@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from loadgen import LoadResult
@@ -149,3 +150,53 @@ def format_ratios(items: Sequence[Ratio]) -> str:
         + item.mark
         for item in items
     )
+
+
+# Interleaved rounds: (numerator, denominator) pairs, each ratio taken within one round.
+ROUND_RATIO_SPECS = ((RENDERED_ITEM, ASYNCPG_ITEM), (JWT_ITEM, ASYNCPG_ITEM))
+
+
+@dataclass(frozen=True)
+class RoundRatio:
+    name: str
+    per_round: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.per_round)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "per_round": [round(value, 3) for value in self.per_round],
+            "median": round(self.median, 3),
+            "target": ITEM_TARGET,
+            "passed": self.median >= ITEM_TARGET,
+        }
+
+
+def round_ratios(rounds: Sequence[Mapping[str, float]]) -> list[RoundRatio]:
+    """Per-round ratios for every pair measured in all rounds."""
+    summary: list[RoundRatio] = []
+    for top, bottom in ROUND_RATIO_SPECS:
+        values = [r[top] / r[bottom] for r in rounds if r.get(top) and r.get(bottom)]
+        if values:
+            summary.append(RoundRatio(f"{top} vs {bottom}", values))
+    return summary
+
+
+def format_rounds(rounds: Sequence[Mapping[str, float]]) -> str:
+    labels = list(rounds[0])
+    width = max(len(label) for label in labels)
+    lines = ["Interleaved rounds (req/s; each round loads every server in turn):"]
+    for label in labels:
+        values = "  ".join(f"{r[label]:>8,.0f}" for r in rounds)
+        lines.append(f"  {label.ljust(width)}  {values}")
+    for item in round_ratios(rounds):
+        per_round = " ".join(f"{value:.2f}" for value in item.per_round)
+        mark = "PASS" if item.median >= ITEM_TARGET else "BELOW"
+        lines.append(
+            f"  {item.name}: median {item.median:.2f} (rounds {per_round}; "
+            f"target >= {ITEM_TARGET:.2f}) {mark}"
+        )
+    return "\n".join(lines)
