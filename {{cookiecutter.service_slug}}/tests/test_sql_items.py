@@ -7,6 +7,8 @@ engine serves every read. Either way the result must equal SQLAlchemy's.
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import make_url
@@ -53,3 +55,16 @@ async def test_postgresql_reads_go_through_the_driver_pool(
     assert (await client.get(f"/items/{item_id}")).status_code == 200
     assert pool.get_size() == 1
     assert pool.get_idle_size() == 1
+
+
+async def test_more_concurrent_reads_than_connections_all_succeed(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/items", json={"name": "crowd", "quantity": 3})
+    item_id = response.json()["id"]
+    repository = app.state.item_repository
+    readers = 3 * app.state.settings.database_pool_size
+
+    found = await asyncio.gather(*(repository.get(item_id) for _ in range(readers)))
+
+    assert {item.name if item else None for item in found} == {"crowd"}
