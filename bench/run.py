@@ -94,7 +94,7 @@ class Results:
     cases: list[report.Case]
     high_load: LoadResult
     elapsed_s: float
-    rounds: list[dict[str, float]]
+    rounds: list[dict[str, report.RoundResult]]
 
     @property
     def stall_check_passed(self) -> bool:
@@ -119,7 +119,10 @@ class Results:
                 "stalled": self.high_load.stalled,
                 "verdict": self.stall_verdict(),
             },
-            "rounds": self.rounds,
+            "rounds": [
+                {label: result.as_dict() for label, result in entry.items()}
+                for entry in self.rounds
+            ],
             "round_ratios": [ratio.as_dict() for ratio in report.round_ratios(self.rounds)],
             "elapsed_s": self.elapsed_s,
         }
@@ -161,9 +164,11 @@ class Runner:
             # Fills pools and caches (SQLAlchemy's compiled statements, the
             # asyncpg statement cache) so the measured run sees steady state.
             run_wrk(url, connections=connections, duration_s=self.timing.warmup_s, headers=headers)
+        cpu_before = server.cpu_seconds()
         load = run_wrk(
             url, connections=connections, duration_s=self.timing.duration_s, headers=headers
         )
+        cpu_us = (server.cpu_seconds() - cpu_before) * 1e6
         server.check_alive()
         case = report.Case(
             label=label,
@@ -171,6 +176,7 @@ class Runner:
             load=load,
             rss_mib=server.rss_mib(),
             peak_rss_mib=server.peak_rss_mib(),
+            cpu_us_per_request=cpu_us / load.requests if load.requests else 0.0,
             startup_s=server.startup_s,
         )
         _say(f"{label}: {load.requests_per_s:,.0f} req/s, {load.errors} errors")
@@ -379,14 +385,17 @@ def measure_jwt(target: Target) -> list[report.Case]:
     return cases
 
 
-def measure_rounds(targets: list[Target], rounds: int, timing: Timing) -> list[dict[str, float]]:
+def measure_rounds(
+    targets: list[Target], rounds: int, timing: Timing
+) -> list[dict[str, report.RoundResult]]:
     """The item reads again, all servers up, loaded one at a time in turn, `rounds` times.
 
     Other work on the machine drifts over minutes; interleaving short runs puts
     each baseline run next to the runs it is compared with, so a round's ratio
-    is measured under the same background load.
+    is measured under the same background load. Server CPU per request is
+    recorded too: it hardly depends on that load at all.
     """
-    results: list[dict[str, float]] = []
+    results: list[dict[str, report.RoundResult]] = []
     with contextlib.ExitStack() as stack:
         servers = [
             stack.enter_context(
@@ -397,7 +406,7 @@ def measure_rounds(targets: list[Target], rounds: int, timing: Timing) -> list[d
             for index, target in enumerate(targets)
         ]
         for number in range(1, rounds + 1):
-            result: dict[str, float] = {}
+            result: dict[str, report.RoundResult] = {}
             for target, server in zip(targets, servers, strict=True):
                 url = server.url(target.path)
                 if number == 1 and timing.warmup_s:
@@ -407,6 +416,7 @@ def measure_rounds(targets: list[Target], rounds: int, timing: Timing) -> list[d
                         duration_s=timing.warmup_s,
                         headers=target.headers,
                     )
+                cpu_before = server.cpu_seconds()
                 load = run_wrk(
                     url,
                     connections=CONNECTIONS,
@@ -416,8 +426,11 @@ def measure_rounds(targets: list[Target], rounds: int, timing: Timing) -> list[d
                 server.check_alive()
                 if load.errors:
                     raise RuntimeError(f"round {number}: {target.label} had {load.errors} errors")
-                result[target.label] = round(load.requests_per_s, 1)
-            _say(f"round {number}: {result}")
+                cpu_us = (server.cpu_seconds() - cpu_before) * 1e6
+                result[target.label] = report.RoundResult(
+                    load.requests_per_s, cpu_us / load.requests if load.requests else 0.0
+                )
+            _say(f"round {number}: " + ", ".join(f"{k}: {v}" for k, v in result.items()))
             results.append(result)
     return results
 

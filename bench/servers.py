@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import time
 import urllib.error
@@ -30,6 +31,12 @@ class Server:
 
     def rss_mib(self) -> float:
         return _status_kib(self.process.pid, "VmRSS") / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far."""
+        # /proc/PID/stat: fields 14 and 15 (utime, stime), after the parenthesised name.
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mib(self) -> float:
         return _status_kib(self.process.pid, "VmHWM") / 1024
