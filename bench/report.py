@@ -166,14 +166,19 @@ ROUND_RATIO_SPECS = ((RENDERED_ITEM, ASYNCPG_ITEM), (JWT_ITEM, ASYNCPG_ITEM))
 class RoundResult:
     requests_per_s: float
     cpu_us_per_request: float
+    errors: int
 
     def __str__(self) -> str:
-        return f"{self.requests_per_s:,.0f} req/s, {self.cpu_us_per_request:.0f} us CPU/req"
+        return (
+            f"{self.requests_per_s:,.0f} req/s, {self.cpu_us_per_request:.0f} us CPU/req, "
+            f"{self.errors} errors"
+        )
 
     def as_dict(self) -> dict[str, float]:
         return {
             "requests_per_s": round(self.requests_per_s, 1),
             "cpu_us_per_request": round(self.cpu_us_per_request, 1),
+            "errors": self.errors,
         }
 
 
@@ -228,10 +233,11 @@ def round_ratios(rounds: Sequence[Mapping[str, RoundResult]]) -> list[RoundRatio
 def format_rounds(rounds: Sequence[Mapping[str, RoundResult]]) -> str:
     labels = list(rounds[0])
     width = max(len(label) for label in labels)
-    lines = ["Interleaved rounds (req/s | server CPU us per request; every server in turn):"]
+    lines = ["Interleaved rounds (req/s | server CPU us per request | errors):"]
     for label in labels:
         values = "  ".join(
             f"{r[label].requests_per_s:>7,.0f} | {r[label].cpu_us_per_request:>4.0f}"
+            f" | {r[label].errors}"
             for r in rounds
         )
         lines.append(f"  {label.ljust(width)}  {values}")
