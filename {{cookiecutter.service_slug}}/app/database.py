@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 from sqlalchemy import make_url, text
@@ -37,10 +38,13 @@ async def create_read_pool(settings: Settings) -> asyncpg.Pool | None:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "asyncpg":
         return None
+    # The same connect arguments SQLAlchemy's asyncpg dialect derives from the URL,
+    # less the options that dialect keeps for itself.
+    connect_args: dict[str, Any] = {**url.translate_connect_args(username="user"), **url.query}
+    for dialect_option in ("prepared_statement_cache_size", "prepared_statement_name_func"):
+        connect_args.pop(dialect_option, None)
     return await asyncpg.create_pool(
-        # The same connect arguments SQLAlchemy's asyncpg dialect derives from the URL.
-        **url.translate_connect_args(username="user"),
-        **url.query,
+        **connect_args,
         min_size=0,
         max_size=settings.database_pool_size,
         timeout=settings.database_timeout_seconds,

@@ -8,11 +8,14 @@ engine serves every read. Either way the result must equal SQLAlchemy's.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import make_url
 
+from app.config import Settings
+from app.database import create_read_pool
 from app.repositories.sql_items import SqlItemRepository
 
 
@@ -68,3 +71,22 @@ async def test_more_concurrent_reads_than_connections_all_succeed(
     found = await asyncio.gather(*(repository.get(item_id) for _ in range(readers)))
 
     assert {item.name if item else None for item in found} == {"crowd"}
+
+
+async def test_the_read_pool_takes_the_engine_url_and_connects_lazily() -> None:
+    # Nothing listens on port 1: creating the pool must not try to connect.
+    url = "postgresql+asyncpg://user:secret@127.0.0.1:1/db?prepared_statement_cache_size=0"
+    pool = await create_read_pool(Settings(environment="test", database_url=url, _env_file=None))
+
+    assert pool is not None
+    try:
+        assert pool.get_size() == 0
+    finally:
+        await pool.close()
+
+
+async def test_sqlite_has_no_read_pool(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"
+    settings = Settings(environment="test", database_url=url, _env_file=None)
+
+    assert await create_read_pool(settings) is None
