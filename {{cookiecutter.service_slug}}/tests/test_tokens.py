@@ -107,8 +107,10 @@ async def test_tampered_signature_is_refused(
 @pytest.mark.parametrize(
     ("name", "overrides"),
     [
-        ("expired", {"exp": datetime.now(UTC) - timedelta(minutes=1)}),
-        ("not yet valid", {"nbf": datetime.now(UTC) + timedelta(minutes=1)}),
+        # Offsets from the moment the test runs, not from collection: a slow
+        # run would otherwise reach "not yet valid" after that time has come.
+        ("expired", {"exp": timedelta(minutes=-1)}),
+        ("not yet valid", {"nbf": timedelta(minutes=1)}),
         ("wrong issuer", {"iss": "https://evil.example.com"}),
         ("wrong audience", {"aud": "another-service"}),
         ("no expiry", {"exp": None}),
@@ -120,7 +122,10 @@ async def test_tampered_signature_is_refused(
 async def test_bad_claims_are_refused(
     anonymous_client: httpx.AsyncClient, user: User, name: str, overrides: dict[str, Any]
 ) -> None:
-    assert_invalid_token(await items_with(anonymous_client, signed(claims(user, **overrides))))
+    now = datetime.now(UTC)
+    values = {k: now + v if isinstance(v, timedelta) else v for k, v in overrides.items()}
+
+    assert_invalid_token(await items_with(anonymous_client, signed(claims(user, **values))))
 
 
 async def test_leeway_tolerates_small_clock_skew(
