@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -40,10 +41,15 @@ class LoadResult:
         return {**asdict(self), "errors": self.errors, "stalled": self.stalled}
 
 
-def run_wrk(url: str, *, connections: int, duration_s: int) -> LoadResult:
+def run_wrk(
+    url: str, *, connections: int, duration_s: int, headers: Mapping[str, str] | None = None
+) -> LoadResult:
+    header_args = [
+        arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")
+    ]
     command = [
         "wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration_s}s",
-        f"--timeout={REQUEST_TIMEOUT_S}s", "-s", str(LUA_SCRIPT), url,
+        f"--timeout={REQUEST_TIMEOUT_S}s", "-s", str(LUA_SCRIPT), *header_args, url,
     ]  # fmt: skip
     # The wrk process is killed by subprocess.run if we are interrupted.
     completed = subprocess.run(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,12 @@ class Server:
 
     def rss_mib(self) -> float:
         return _status_kib(self.process.pid, "VmRSS") / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far."""
+        # /proc/PID/stat: fields 14 and 15 (utime, stime), after the parenthesised name.
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mib(self) -> float:
         return _status_kib(self.process.pid, "VmHWM") / 1024
@@ -83,9 +90,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def get(url: str, *, timeout: float = 5.0) -> tuple[int, bytes]:
+def get(
+    url: str, *, timeout: float = 5.0, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()

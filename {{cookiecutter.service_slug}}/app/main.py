@@ -20,7 +20,7 @@ from app.auth.security import document_header
 {% endif -%}
 from app.config import Settings, get_settings
 {%- if cookiecutter.database == "postgres" %}
-from app.database import create_engine, ping
+from app.database import create_engine, create_read_pool, ping
 {%- endif %}
 from app.errors import install_error_handlers
 from app.logging import configure_logging
@@ -72,7 +72,10 @@ from app.services.api_key_auth import ApiKeyAuthenticator
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = app.state.engine = create_engine(settings)
-    app.state.item_repository = SqlItemRepository(engine)
+    read_pool = app.state.read_pool = await create_read_pool(settings)
+    app.state.item_repository = SqlItemRepository(
+        engine, read_pool, read_timeout_seconds=settings.database_timeout_seconds
+    )
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = SqlUserRepository(engine)
     app.state.refresh_token_repository = SqlRefreshTokenRepository(engine)
@@ -91,6 +94,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        if read_pool is not None:
+            await read_pool.close()
         await engine.dispose()
 {%- elif cookiecutter.database == "mongo" %}
 

@@ -7,9 +7,9 @@ few function calls and never buffers response bodies.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,7 +40,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        request_id = _incoming_request_id(scope) or os.urandom(16).hex()
         token = request_id_var.set(request_id)
         status = 500
         response_started = False
@@ -96,9 +96,23 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
+UNMATCHED = "<unmatched>"
+
+
 def _route_template(scope: Scope) -> str:
-    # The router stores the matched route in the scope; unmatched paths share one
-    # label so scanners cannot blow up the metric's cardinality.
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "<unmatched>"
+    # FastAPI stores its own matched route in the scope; unmatched paths (404s)
+    # share one label so scanners cannot blow up the metric's cardinality.
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    # Plain Starlette routes (/docs, /openapi.json, /redoc) only leave their
+    # endpoint: label them with the path template of the app's route that has it.
+    endpoint = scope.get("endpoint")
+    app = scope.get("app")
+    if endpoint is None or app is None:
+        return UNMATCHED
+    for route in getattr(app, "routes", ()):
+        if getattr(route, "endpoint", None) is endpoint:
+            path = getattr(route, "path", None)
+            return path if isinstance(path, str) else UNMATCHED
+    return UNMATCHED

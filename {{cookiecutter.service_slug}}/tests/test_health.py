@@ -116,3 +116,20 @@ async def test_metrics_count_requests_by_route_template(
     assert "/items/{{ missing_id }}" not in text
     assert "http_request_duration_seconds_count" in text
     assert "http_requests_in_flight 1.0" in text  # the scrape itself is in flight
+
+
+async def test_metrics_label_framework_routes_by_template_and_404s_as_one(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (await client.get("/docs")).status_code == 200
+    assert (await client.get("/openapi.json")).status_code == 200
+    for path in ("/scan/1", "/scan/2", "/docs-backup"):
+        assert (await client.get(path)).status_code == 404
+
+    text = (await client.get("/metrics")).text
+
+    assert 'http_requests_total{method="GET",route="/docs",status="200"} 1.0' in text
+    assert 'http_requests_total{method="GET",route="/openapi.json",status="200"} 1.0' in text
+    assert 'http_requests_total{method="GET",route="<unmatched>",status="404"} 3.0' in text
+    assert "/scan/" not in text
+    assert "/docs-backup" not in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from app.auth import tokens
 from app.auth.scopes import USER_SCOPES
-from app.auth.tokens import create_access_token
+from app.auth.tokens import AccessClaims, TokenVerifier, create_access_token
 from app.config import Settings
 from app.models.user import User
 from tests.conftest import TEST_SECRET_KEY
@@ -124,7 +127,10 @@ async def test_tampered_signature_is_refused(
 async def test_bad_claims_are_refused(
     anonymous_client: httpx.AsyncClient, user: User, name: str, overrides: dict[str, Any]
 ) -> None:
-    assert_invalid_token(await items_with(anonymous_client, signed(claims(user, **overrides))))
+    now = datetime.now(UTC)
+    values = {k: now + v if isinstance(v, timedelta) else v for k, v in overrides.items()}
+
+    assert_invalid_token(await items_with(anonymous_client, signed(claims(user, **values))))
 
 
 async def test_leeway_tolerates_small_clock_skew(
@@ -184,3 +190,81 @@ async def test_item_routes_trust_the_token_without_reading_the_user(
 
     assert created.status_code == 201
     assert listed.status_code == 200
+
+
+class CountingDecoder:
+    """Wraps the real decoder to count how often a token is actually checked."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def __call__(self, settings: Settings, token: str) -> AccessClaims:
+        self.checked.append(token)
+        return DECODE_ACCESS_TOKEN(settings, token)
+
+
+DECODE_ACCESS_TOKEN = tokens.decode_access_token
+
+
+@pytest.fixture
+def decoder(monkeypatch: pytest.MonkeyPatch) -> CountingDecoder:
+    counting = CountingDecoder()
+    monkeypatch.setattr(tokens, "decode_access_token", counting)
+    return counting
+
+
+async def test_a_verified_token_is_checked_once_then_remembered(
+    settings: Settings, user: User, decoder: CountingDecoder
+) -> None:
+    verifier = TokenVerifier(settings)
+    token = signed(claims(user))
+
+    first = await verifier.verify(token)
+    second = await verifier.verify(token)
+
+    assert first == second
+    assert first.subject == user.id
+    assert decoder.checked == [token]
+
+
+async def test_a_refused_token_is_never_remembered(
+    settings: Settings, user: User, decoder: CountingDecoder
+) -> None:
+    verifier = TokenVerifier(settings)
+    forged = signed(claims(user), key="another-key-" + "x" * 40)
+
+    for _ in range(2):
+        with pytest.raises(jwt.InvalidSignatureError):
+            await verifier.verify(forged)
+
+    assert decoder.checked == [forged, forged]
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(user: User) -> None:
+    settings = Settings(
+        environment="test", secret_key=TEST_SECRET_KEY, jwt_leeway_seconds=0, _env_file=None
+    )
+    verifier = TokenVerifier(settings)
+    expires = int(time.time()) + 2
+    token = signed(claims(user, exp=expires))
+    await verifier.verify(token)
+
+    await asyncio.sleep(expires - time.time() + 0.1)
+
+    with pytest.raises(jwt.ExpiredSignatureError):
+        await verifier.verify(token)
+
+
+async def test_the_oldest_remembered_token_makes_room(
+    settings: Settings, user: User, decoder: CountingDecoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 2)
+    verifier = TokenVerifier(settings)
+    oldest, middle, newest = (signed(claims(user)) for _ in range(3))
+    for token in (oldest, middle, newest):
+        await verifier.verify(token)
+
+    await verifier.verify(newest)
+    await verifier.verify(oldest)
+
+    assert decoder.checked == [oldest, middle, newest, oldest]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,11 +21,17 @@ REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
 JWKS_ALGORITHMS = ["RS256", "ES256"]
 
 
+# Verified tokens remembered per process; enough for every active caller of a replica.
+VERIFIED_CACHE_SIZE = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
     subject: UserId
     scopes: frozenset[str]
     token_id: str
+    # Expiry as a POSIX timestamp: a remembered token is refused past it, like a fresh one.
+    expires_at: float
 
 
 # Development without a SECRET_KEY signs with a key that lives as long as the
@@ -77,12 +84,28 @@ def _to_claims(claims: dict[str, Any]) -> AccessClaims:
     if not isinstance(claims["sub"], str):
         raise jwt.InvalidTokenError("malformed subject claim")
     return AccessClaims(
-        subject=claims["sub"], scopes=frozenset(scopes), token_id=str(claims["jti"])
+        subject=claims["sub"],
+        scopes=frozenset(scopes),
+        token_id=str(claims["jti"]),
+        expires_at=float(claims["exp"]),
     )
 
 
 class TokenVerifier:
-    """Checks access tokens: our own (HS*, SECRET_KEY) or, with JWKS_URL, an identity provider's."""
+    """Checks access tokens: our own (HS*, SECRET_KEY) or, with JWKS_URL, an identity provider's.
+
+    A client sends the same access token with every request until it expires, and
+    checking its signature and claims is the largest cost of an authenticated read.
+    So a token that passed is remembered, keyed by its exact text, until its `exp`
+    (plus the leeway a fresh check would allow): a repeat costs one dict lookup.
+    Only verified tokens are stored, so forged ones cannot fill the cache, and
+    the cache never outlives a key change of our own (SECRET_KEY changes need a
+    restart). Access tokens are never revoked individually (that is what their
+    short life and refresh-token rotation are for), so nothing else can make a
+    remembered token invalid before `exp`, except an identity provider removing
+    its signing key from the JWKS, which takes effect for new tokens at once and
+    for remembered ones when they expire.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -91,9 +114,23 @@ class TokenVerifier:
             if settings.jwks_url is None
             else jwt.PyJWKClient(settings.jwks_url, lifespan=settings.jwks_cache_seconds)
         )
+        self._verified: dict[str, AccessClaims] = {}
 
     async def verify(self, token: str) -> AccessClaims:
         """Raises jwt.PyJWTError for any token that must not be trusted."""
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() <= known.expires_at + self._settings.jwt_leeway_seconds:
+                return known
+            del self._verified[token]
+        claims = await self._check(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            # Dicts keep insertion order: drop the oldest entry.
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = claims
+        return claims
+
+    async def _check(self, token: str) -> AccessClaims:
         if self._jwks is None:
             return decode_access_token(self._settings, token)
         # PyJWKClient fetches over blocking HTTP when its cache is cold: keep it off the loop.

@@ -1,0 +1,92 @@
+"""The item store's two read paths return the same items.
+
+With TEST_DATABASE_URL on PostgreSQL, `get` reads through a plain asyncpg pool
+(app.database.create_read_pool); on SQLite there is no such pool and the
+engine serves every read. Either way the result must equal SQLAlchemy's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import make_url
+
+from app.config import Settings
+from app.database import create_read_pool
+from app.repositories.sql_items import SqlItemRepository
+
+
+def on_postgresql(app: FastAPI) -> bool:
+    return bool(make_url(app.state.settings.database_url).get_backend_name() == "postgresql")
+
+
+async def test_the_served_read_equals_the_engine_read(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/items", json={"name": "gauge", "quantity": 7})
+    item_id = response.json()["id"]
+
+    served = await app.state.item_repository.get(item_id)
+    via_engine = await SqlItemRepository(app.state.engine).get(item_id)
+
+    assert served is not None
+    assert served == via_engine
+    assert served.description is None
+    assert served.created_at.tzinfo is not None
+
+
+async def test_a_missing_item_is_none_on_both_paths(app: FastAPI) -> None:
+    assert await app.state.item_repository.get(424242) is None
+    assert await SqlItemRepository(app.state.engine).get(424242) is None
+
+
+async def test_postgresql_reads_go_through_the_driver_pool(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/items", json={"name": "dial", "quantity": 1})
+    item_id = response.json()["id"]
+    pool = app.state.read_pool
+
+    if not on_postgresql(app):
+        assert pool is None
+        return
+    # The pool connects lazily: the read below opens its first connection.
+    assert pool.get_size() == 0
+    assert (await client.get(f"/items/{item_id}")).status_code == 200
+    assert pool.get_size() == 1
+    assert pool.get_idle_size() == 1
+
+
+async def test_more_concurrent_reads_than_connections_all_succeed(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/items", json={"name": "crowd", "quantity": 3})
+    item_id = response.json()["id"]
+    repository = app.state.item_repository
+    readers = 3 * app.state.settings.database_pool_size
+
+    found = await asyncio.gather(*(repository.get(item_id) for _ in range(readers)))
+
+    assert {item.name if item else None for item in found} == {"crowd"}
+
+
+async def test_the_read_pool_takes_the_engine_url_and_connects_lazily() -> None:
+    # Nothing listens on port 1: creating the pool must not try to connect.
+    url = "postgresql+asyncpg://user:secret@127.0.0.1:1/db?prepared_statement_cache_size=0"
+    pool = await create_read_pool(Settings(environment="test", database_url=url, _env_file=None))
+
+    assert pool is not None
+    try:
+        assert pool.get_size() == 0
+    finally:
+        await pool.close()
+
+
+async def test_sqlite_has_no_read_pool(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"
+    settings = Settings(environment="test", database_url=url, _env_file=None)
+
+    assert await create_read_pool(settings) is None
