@@ -441,13 +441,13 @@ def test_ci_test_job_gets_the_database_and_broker_servers(
 CI_BROKER_IMAGES = {
     "github": {
         "rabbitmq": "rabbitmq:4-alpine",
-        "kafka": "apache/kafka:4.0.0",
-        "redis": "redis:7-alpine",
+        "kafka": "apache/kafka:4.1.0",
+        "redis": "redis:8-alpine",
     },
     "gitlab": {
         "rabbitmq": "rabbitmq:4-alpine",
-        "kafka": "apache/kafka:4.0.0",
-        "redis": "redis:7-alpine",
+        "kafka": "apache/kafka:4.1.0",
+        "redis": "redis:8-alpine",
         "nats": "nats:2-alpine",
     },
 }

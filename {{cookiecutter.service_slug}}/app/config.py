@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import {% if cookiecutter.database != "none" %}AliasChoices, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" %}field_validator, {% endif %}model_validator
+from pydantic import {% if cookiecutter.database != "none" or cookiecutter.broker != "none" %}AliasChoices, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" %}field_validator, {% endif %}model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Placeholders people paste from tutorials; never acceptable outside development.
@@ -14,6 +14,10 @@ MIN_SECRET_BYTES = 32
 {%- if cookiecutter.auth == "jwt" %}
 # RFC 7518, section 3.2: an HMAC key at least as long as the hash it feeds.
 HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+# Valid in every broker's names: exchanges, topics, streams, subjects, consumer groups.
+BROKER_NAME = r"^[a-z0-9][a-z0-9._-]*$"
 {%- endif %}
 
 
@@ -49,6 +53,39 @@ class Settings(BaseSettings):
     mongodb_database: str = Field(default="{{ cookiecutter.service_slug.replace('-', '_') }}", min_length=1, max_length=63)
     mongodb_pool_size: int = Field(default=10, ge=1)
     mongodb_timeout_seconds: float = Field(default=5.0, gt=0)
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    broker_url: str = Field(
+{%- if cookiecutter.broker == "rabbitmq" %}
+        default="amqp://guest:guest@localhost:5672/",
+{%- elif cookiecutter.broker == "kafka" %}
+        default="localhost:9092",
+        description="Bootstrap servers, comma separated.",
+{%- elif cookiecutter.broker == "redis" %}
+        default="redis://localhost:6379/0",
+{%- else %}
+        default="nats://localhost:4222",
+{%- endif %}
+        # Platforms commonly inject a bare BROKER_URL; accept it as well.
+        validation_alias=AliasChoices("{{ cookiecutter.__env_prefix }}BROKER_URL", "BROKER_URL"),
+    )
+    # Names of this service's destinations and of its consumer group (see README).
+    broker_topic_prefix: str = Field(
+        default="{{ cookiecutter.service_slug }}",
+        pattern=BROKER_NAME,
+    )
+    broker_consumer_group: str = Field(
+        default="{{ cookiecutter.service_slug }}",
+        pattern=BROKER_NAME,
+    )
+    # The service whose item deletions the example consumer follows.
+    broker_upstream_prefix: str = Field(default="catalog", pattern=BROKER_NAME)
+    broker_timeout_seconds: float = Field(default=5.0, gt=0)
+    broker_retry_max_seconds: float = Field(default=10.0, gt=0)
+    broker_max_deliveries: int = Field(default=5, ge=1, le=100)
+    outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_flush_seconds: float = Field(default=5.0, ge=0)
 {%- endif %}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = True

@@ -21,6 +21,18 @@ from app.config import Settings, get_settings
 from app.database import create_engine, ping
 {%- endif %}
 from app.errors import install_error_handlers
+{%- if cookiecutter.broker != "none" %}
+{%- if cookiecutter.database == "mongo" %}
+from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents
+{%- elif cookiecutter.database == "none" %}
+from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
+{%- endif %}
+from app.events.outbox import OutboxSignal
+from app.events.runtime import EventRuntime
+{%- if cookiecutter.database == "postgres" %}
+from app.events.sql_outbox import SqlOutbox, SqlProcessedEvents
+{%- endif %}
+{%- endif %}
 from app.logging import configure_logging
 from app.metrics import HttpMetrics
 from app.middleware import ObservabilityMiddleware
@@ -42,9 +54,9 @@ from app.repositories.mongo_users import MongoRefreshTokenRepository, MongoUserR
 {%- else %}
 from app.repositories.memory_users import MemoryRefreshTokenRepository, MemoryUserRepository
 {%- endif %}
-from app.routers import auth, health, items, users
+from app.routers import auth, {% if cookiecutter.broker != "none" %}events, {% endif %}health, items, users
 {%- else %}
-from app.routers import health, items
+from app.routers import {% if cookiecutter.broker != "none" %}events, {% endif %}health, items
 {%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 
@@ -53,7 +65,12 @@ from app.routers import health, items
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = app.state.engine = create_engine(settings)
+{%- if cookiecutter.broker != "none" %}
+    outbox_signal = OutboxSignal()
+    app.state.item_repository = SqlItemRepository(engine, outbox_signal)
+{%- else %}
     app.state.item_repository = SqlItemRepository(engine)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = SqlUserRepository(engine)
     app.state.refresh_token_repository = SqlRefreshTokenRepository(engine)
@@ -61,10 +78,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.readiness_checks = {
         "database": partial(ping, engine, settings.database_timeout_seconds)
     }
+{%- if cookiecutter.broker != "none" %}
+    event_runtime = app.state.events = EventRuntime(
+        settings, SqlOutbox(engine), SqlProcessedEvents(engine), outbox_signal
+    )
+    app.state.readiness_checks["broker"] = event_runtime.connection.ping
+    event_runtime.start()
+{%- endif %}
     freeze_startup_objects()
     try:
         yield
     finally:
+{%- if cookiecutter.broker != "none" %}
+        await event_runtime.stop()
+{%- endif %}
         await engine.dispose()
 {%- elif cookiecutter.database == "mongo" %}
 
@@ -76,7 +103,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # made while it is down fail until it is back, without a restart.
     client = app.state.mongo_client = create_client(settings)
     database = client[settings.mongodb_database]
+{%- if cookiecutter.broker != "none" %}
+    outbox_signal = OutboxSignal()
+    app.state.item_repository = MongoItemRepository(database, outbox_signal)
+{%- else %}
     app.state.item_repository = MongoItemRepository(database)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = MongoUserRepository(database)
     app.state.refresh_token_repository = MongoRefreshTokenRepository(database)
@@ -86,10 +118,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         "database": partial(check_ready, client, index_setup, settings.mongodb_timeout_seconds)
     }
     index_setup.start()
+{%- if cookiecutter.broker != "none" %}
+    event_runtime = app.state.events = EventRuntime(
+        settings, MongoOutbox(database), MongoProcessedEvents(database), outbox_signal
+    )
+    app.state.readiness_checks["broker"] = event_runtime.connection.ping
+    event_runtime.start()
+{%- endif %}
     freeze_startup_objects()
     try:
         yield
     finally:
+{%- if cookiecutter.broker != "none" %}
+        await event_runtime.stop()
+{%- endif %}
         await index_setup.stop()
         await client.close()
 {%- else %}
@@ -97,16 +139,39 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+{%- if cookiecutter.broker != "none" %}
+    settings: Settings = app.state.settings
+    # In-memory store: every restart starts empty, unpublished events included (see README).
+    outbox, outbox_signal = MemoryOutbox(), OutboxSignal()
+    app.state.item_repository = MemoryItemRepository(outbox, outbox_signal)
+{%- else %}
     # In-memory store: every restart starts empty (see README).
     app.state.item_repository = MemoryItemRepository()
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     # Users and refresh tokens live in memory too: restarting signs everyone out.
     app.state.user_repository = MemoryUserRepository()
     app.state.refresh_token_repository = MemoryRefreshTokenRepository()
 {%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    event_runtime = app.state.events = EventRuntime(
+        settings,
+        outbox,
+        MemoryProcessedEvents(),
+        outbox_signal,
+    )
+    app.state.readiness_checks = {"broker": event_runtime.connection.ping}
+    event_runtime.start()
+    freeze_startup_objects()
+    try:
+        yield
+    finally:
+        await event_runtime.stop()
+{%- else %}
     app.state.readiness_checks = {}
     freeze_startup_objects()
     yield
+{%- endif %}
 {%- endif %}
 
 
@@ -141,6 +206,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(items.router)
+{%- if cookiecutter.broker != "none" %}
+    app.include_router(events.router)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.include_router(auth.router)
     app.include_router(users.router)

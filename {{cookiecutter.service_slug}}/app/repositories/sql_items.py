@@ -14,6 +14,11 @@ from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+{% if cookiecutter.broker != "none" -%}
+from app.events import sql_outbox
+from app.events.outbox import OutboxSignal
+from app.events.schema import item_changed, item_deleted
+{% endif -%}
 from app.models.item import Item, ItemId, ItemPage, NewItem
 from app.repositories.items import DuplicateNameError
 from app.repositories.tables import items
@@ -42,8 +47,16 @@ def _to_item(row: Row[Any]) -> Item:
 
 
 class SqlItemRepository:
+{%- if cookiecutter.broker != "none" %}
+    """Every change stages its event in the outbox, in the change's transaction."""
+
+    def __init__(self, engine: AsyncEngine, outbox_signal: OutboxSignal) -> None:
+        self._engine = engine
+        self._outbox_signal = outbox_signal
+{%- else %}
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+{%- endif %}
         # Single-statement reads need no transaction: autocommit saves the BEGIN and
         # ROLLBACK round trips that would otherwise triple the cost of a read.
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -77,8 +90,14 @@ class SqlItemRepository:
         try:
             async with self._engine.begin() as connection:
                 row = (await connection.execute(_INSERT, values)).one()
+{%- if cookiecutter.broker != "none" %}
+                await sql_outbox.stage(connection, item_changed("item.created", _to_item(row)))
+{%- endif %}
         except IntegrityError as error:
             raise DuplicateNameError(new_item.name) from error
+{%- if cookiecutter.broker != "none" %}
+        self._outbox_signal.notify()
+{%- endif %}
         return _to_item(row)
 
     async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
@@ -91,11 +110,29 @@ class SqlItemRepository:
         try:
             async with self._engine.begin() as connection:
                 row = (await connection.execute(statement)).first()
+{%- if cookiecutter.broker != "none" %}
+                if row is None:
+                    return None
+                await sql_outbox.stage(connection, item_changed("item.updated", _to_item(row)))
+        except IntegrityError as error:
+            raise DuplicateNameError(str(changes.get("name"))) from error
+        self._outbox_signal.notify()
+        return _to_item(row)
+{%- else %}
         except IntegrityError as error:
             raise DuplicateNameError(str(changes.get("name"))) from error
         return None if row is None else _to_item(row)
+{%- endif %}
 
     async def delete(self, item_id: ItemId) -> bool:
         async with self._engine.begin() as connection:
             result = await connection.execute(_DELETE, {"item_id": item_id})
+{%- if cookiecutter.broker != "none" %}
+            if result.rowcount == 0:
+                return False
+            await sql_outbox.stage(connection, item_deleted(item_id))
+        self._outbox_signal.notify()
+        return True
+{%- else %}
         return result.rowcount > 0
+{%- endif %}

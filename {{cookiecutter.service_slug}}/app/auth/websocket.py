@@ -1,0 +1,53 @@
+"""Authenticating a WebSocket: the access token arrives in the first message.
+
+Browsers cannot set an Authorization header on a WebSocket, and a token in the
+URL ends up in access logs and proxy logs; so the client opens the socket and
+sends `{"token": "<access token>"}` within AUTH_TIMEOUT_SECONDS. Anything else
+closes the socket with code 1008 (policy violation) and a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import jwt
+from fastapi import WebSocket, WebSocketDisconnect, status
+
+from app.auth.scopes import ADMIN
+from app.models.user import Principal
+
+AUTH_TIMEOUT_SECONDS = 5.0
+
+
+class WebSocketAuthError(Exception):
+    """The socket did not authenticate; the message is the close reason."""
+
+
+async def authenticate_websocket(websocket: WebSocket, required_scope: str) -> Principal | None:
+    """The caller of an accepted socket, or None after closing it with the reason."""
+    try:
+        principal = await _principal(websocket, required_scope)
+    except WebSocketAuthError as error:
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(error))
+        return None
+    return principal
+
+
+async def _principal(websocket: WebSocket, required_scope: str) -> Principal:
+    try:
+        async with asyncio.timeout(AUTH_TIMEOUT_SECONDS):
+            message = await websocket.receive_json()
+    except TimeoutError:
+        raise WebSocketAuthError("No token was sent in time.") from None
+    except (ValueError, WebSocketDisconnect):
+        raise WebSocketAuthError('The first message must be {"token": "<access token>"}.') from None
+    token = message.get("token") if isinstance(message, dict) else None
+    if not isinstance(token, str):
+        raise WebSocketAuthError('The first message must be {"token": "<access token>"}.')
+    try:
+        claims = await websocket.app.state.token_verifier.verify(token)
+    except jwt.PyJWTError:
+        raise WebSocketAuthError("The access token is invalid or expired.") from None
+    if required_scope not in claims.scopes:
+        raise WebSocketAuthError(f"The access token lacks the scope {required_scope}.")
+    return Principal(user_id=claims.subject, scopes=claims.scopes, is_admin=ADMIN in claims.scopes)
