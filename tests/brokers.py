@@ -181,8 +181,8 @@ class KafkaQueue(Queue):
     """A topic read from where the last receive() stopped.
 
     No consumer group: joining one costs seconds per call. The position is kept
-    here instead, and a position past the end of the log means the broker lost
-    the topic (Tansu keeps it in memory only), so reading starts over.
+    here instead, so after a restart that lost the topic (Tansu keeps it in
+    memory only) read it with a new KafkaQueue.
     """
 
     def __init__(self, url: str, name: str) -> None:
@@ -213,8 +213,7 @@ class KafkaQueue(Queue):
                 consumer.assign(assigned)
                 ends = await consumer.end_offsets(assigned)
                 for partition in assigned:
-                    position = self.positions.get(partition, 0)
-                    consumer.seek(partition, position if position <= ends[partition] else 0)
+                    consumer.seek(partition, min(self.positions.get(partition, 0), ends[partition]))
             batches = await consumer.getmany(timeout_ms=200)
             for partition, batch in batches.items():
                 self.positions[partition] = batch[-1].offset + 1
