@@ -26,6 +26,8 @@ from app.events.schema import ItemEvent
 def stream_name(prefix: str) -> str:
     return prefix.upper().replace("-", "_").replace(".", "_")
 
+Broker = NatsBroker
+
 
 def create_broker(settings: Settings) -> NatsBroker:
     return NatsBroker(
@@ -63,7 +65,7 @@ class EventBus:
 
         upstream = settings.broker_upstream_prefix
         self.parking_prefix = f"{group}.dlq"
-        self._parking = broker.publisher(
+        self.parking = broker.publisher(
             f"{self.parking_prefix}.>",
             stream=JStream(f"{stream_name(group)}_DLQ", subjects=[f"{self.parking_prefix}.>"]),
             title=f"{self.parking_prefix}.>:publish",
@@ -105,7 +107,7 @@ class EventBus:
             await self._park(message, f"failed {self._max_deliveries} times: {error!r}")
 
     async def _park(self, message: NatsMessage, reason: str) -> None:
-        await self._parking.publish(
+        await self.parking.publish(
             message.body,
             subject=f"{self.parking_prefix}.{message.raw_message.subject}",
             headers={"reason": reason},

@@ -11,11 +11,11 @@ from app.events.connection import BrokerConnection
 from app.events.consumer import UpstreamDeletions
 from app.events.hub import EventHub
 {%- if cookiecutter.broker in ["kafka", "nats"] %}
-from app.events.{{ cookiecutter.broker }} import EventBus, create_broker
+from app.events.{{ cookiecutter.broker }} import Broker, EventBus
 {%- endif %}
 from app.events.outbox import Outbox, OutboxSignal, ProcessedEvents
 {%- if cookiecutter.broker in ["rabbitmq", "redis"] %}
-from app.events.{{ cookiecutter.broker }} import EventBus, create_broker
+from app.events.{{ cookiecutter.broker }} import Broker, EventBus
 {%- endif %}
 from app.events.relay import Relay, RelayPolicy
 from app.events.schema import ItemEvent
@@ -25,13 +25,15 @@ class EventRuntime:
     def __init__(
         self,
         settings: Settings,
+        broker: Broker,
         outbox: Outbox,
         processed: ProcessedEvents,
         outbox_signal: OutboxSignal,
     ) -> None:
         self._settings = settings
+        self.outbox = outbox
         self.hub = EventHub()
-        self.broker = create_broker(settings)
+        self.broker = broker
         self.deletions = UpstreamDeletions(processed, settings.broker_upstream_prefix)
         self.bus = EventBus(self.broker, settings, self.hub, self.deletions)
         self.connection = BrokerConnection(
