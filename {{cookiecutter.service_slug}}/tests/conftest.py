@@ -223,8 +223,9 @@ UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
 {%- else %}
 UNREACHABLE_BROKER_URL = "nats://127.0.0.1:1"
 {%- endif %}
-# Long enough for a real broker to accept the connection and declare everything.
-BROKER_CONNECT_TIMEOUT_SECONDS = 15
+# Long enough for a real broker to accept the connection, declare everything and
+# (Kafka) let the consumer group settle.
+BROKER_CONNECT_TIMEOUT_SECONDS = 45
 
 
 def broker_settings() -> dict[str, Any]:

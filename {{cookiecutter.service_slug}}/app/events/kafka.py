@@ -26,11 +26,9 @@ Broker = KafkaBroker
 
 
 def create_broker(settings: Settings) -> KafkaBroker:
-    timeout_ms = int(settings.broker_timeout_seconds * 1000)
-    return KafkaBroker(
-        [server.strip() for server in settings.broker_url.split(",")],
-        request_timeout_ms=timeout_ms,
-    )
+    # aiokafka's own request timeout stays at its default: joining a consumer group
+    # legitimately waits for the rebalance. Publishing is bounded by the relay instead.
+    return KafkaBroker([server.strip() for server in settings.broker_url.split(",")])
 
 
 class EventBus:

@@ -39,6 +39,7 @@ class EventRuntime:
         self.connection = BrokerConnection(
             self.broker,
             timeout_seconds=settings.broker_timeout_seconds,
+            connect_timeout_seconds=settings.broker_connect_timeout_seconds,
             max_retry_seconds=settings.broker_retry_max_seconds,
             after_start=self.bus.declare,
             # A backlog built up while the broker was away goes out right away.
