@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # The service whose item deletions the example consumer follows.
     broker_upstream_prefix: str = Field(default="catalog", pattern=BROKER_NAME)
     broker_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Starting includes joining consumer groups: Kafka's first rebalance alone waits seconds.
+    broker_connect_timeout_seconds: float = Field(default=30.0, gt=0)
     broker_retry_max_seconds: float = Field(default=10.0, gt=0)
     broker_max_deliveries: int = Field(default=5, ge=1, le=100)
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)

@@ -22,6 +22,7 @@ from app.database import create_engine, ping
 {%- endif %}
 from app.errors import install_error_handlers
 {%- if cookiecutter.broker != "none" %}
+from app.events import {{ cookiecutter.broker }}
 {%- if cookiecutter.database == "mongo" %}
 from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents
 {%- elif cookiecutter.database == "none" %}
@@ -80,7 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     }
 {%- if cookiecutter.broker != "none" %}
     event_runtime = app.state.events = EventRuntime(
-        settings, SqlOutbox(engine), SqlProcessedEvents(engine), outbox_signal
+        settings, app.state.broker, SqlOutbox(engine), SqlProcessedEvents(engine), outbox_signal
     )
     app.state.readiness_checks["broker"] = event_runtime.connection.ping
     event_runtime.start()
@@ -120,7 +121,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     index_setup.start()
 {%- if cookiecutter.broker != "none" %}
     event_runtime = app.state.events = EventRuntime(
-        settings, MongoOutbox(database), MongoProcessedEvents(database), outbox_signal
+        settings,
+        app.state.broker,
+        MongoOutbox(database),
+        MongoProcessedEvents(database),
+        outbox_signal,
     )
     app.state.readiness_checks["broker"] = event_runtime.connection.ping
     event_runtime.start()
@@ -156,6 +161,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if cookiecutter.broker != "none" %}
     event_runtime = app.state.events = EventRuntime(
         settings,
+        app.state.broker,
         outbox,
         MemoryProcessedEvents(),
         outbox_signal,
@@ -199,6 +205,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
+{%- if cookiecutter.broker != "none" %}
+    # Created here, started by the lifespan: tests wrap it in FastStream's in-memory test broker.
+    app.state.broker = {{ cookiecutter.broker }}.create_broker(settings)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.state.token_verifier = TokenVerifier(settings)
 {%- endif %}

@@ -37,12 +37,14 @@ class BrokerConnection:
         broker: Broker,
         *,
         timeout_seconds: float,
+        connect_timeout_seconds: float,
         max_retry_seconds: float,
         after_start: Callable[[], Awaitable[None]] | None = None,
         on_connected: Callable[[], None] | None = None,
     ) -> None:
         self.broker = broker
         self._timeout = timeout_seconds
+        self._connect_timeout = connect_timeout_seconds
         self._max_retry = max_retry_seconds
         self._after_start = after_start
         self._on_connected = on_connected
@@ -74,7 +76,7 @@ class BrokerConnection:
         delay = min(0.5, self._max_retry)
         while True:
             try:
-                async with asyncio.timeout(self._timeout):
+                async with asyncio.timeout(self._connect_timeout):
                     await self.broker.start()
                     if self._after_start is not None:
                         await self._after_start()

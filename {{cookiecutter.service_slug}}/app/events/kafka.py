@@ -22,13 +22,13 @@ from app.events.hub import EventHub
 from app.events.retry import deliver_or_park
 from app.events.schema import ItemEvent
 
+Broker = KafkaBroker
+
 
 def create_broker(settings: Settings) -> KafkaBroker:
-    timeout_ms = int(settings.broker_timeout_seconds * 1000)
-    return KafkaBroker(
-        [server.strip() for server in settings.broker_url.split(",")],
-        request_timeout_ms=timeout_ms,
-    )
+    # aiokafka's own request timeout stays at its default: joining a consumer group
+    # legitimately waits for the rebalance. Publishing is bounded by the relay instead.
+    return KafkaBroker([server.strip() for server in settings.broker_url.split(",")])
 
 
 class EventBus:
@@ -52,7 +52,7 @@ class EventBus:
 
         upstream_topic = f"{settings.broker_upstream_prefix}.items"
         self.parking_topic = f"{upstream_topic}.dlq"
-        self._parking = broker.publisher(
+        self.parking = broker.publisher(
             self.parking_topic,
             title=f"{self.parking_topic}:publish",
             description="Upstream events this service could not process.",
@@ -86,7 +86,7 @@ class EventBus:
         body = message.body
 
         async def park(reason: str) -> None:
-            await self._parking.publish(body, headers={"reason": reason})
+            await self.parking.publish(body, headers={"reason": reason})
 
         await deliver_or_park(lambda: self._deletions.handle(body), park, attempts=self._attempts)
 

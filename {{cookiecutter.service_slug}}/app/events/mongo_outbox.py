@@ -28,14 +28,14 @@ from app.mongo import COUNTERS, OUTBOX, PROCESSED_EVENTS, Document
 async def stage(
     database: AsyncDatabase[Document], session: AsyncClientSession, event: PendingEvent
 ) -> None:
-    # Upserted and returned after the update: never None.
-    counter: Document = await database[COUNTERS].find_one_and_update(
+    counter = await database[COUNTERS].find_one_and_update(
         {"_id": OUTBOX},
         {"$inc": {"value": 1}},
         upsert=True,
         return_document=ReturnDocument.AFTER,
         session=session,
     )
+    assert counter is not None, "an upsert returning the document after the update"
     await database[OUTBOX].insert_one(
         {
             "_id": counter["value"],

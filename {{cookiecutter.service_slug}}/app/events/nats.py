@@ -8,19 +8,21 @@
   negatively acknowledged and redelivered; at its BROKER_MAX_DELIVERIES-th
   delivery (or at once when malformed) it is copied to the subject
   `<group>.dlq.<original subject>`, kept by the stream `<GROUP>_DLQ`, and acknowledged.
-- WebSocket feed: a core NATS subscription per process (JetStream publishes reach it too).
+- WebSocket feed: an ephemeral JetStream consumer per process, from the newest event on.
 """
 
 from __future__ import annotations
 
 from faststream import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 
 from app.config import Settings
 from app.events.consumer import PoisonMessageError, UpstreamDeletions
 from app.events.hub import EventHub
 from app.events.schema import ItemEvent
+
+Broker = NatsBroker
 
 
 def stream_name(prefix: str) -> str:
@@ -63,7 +65,7 @@ class EventBus:
 
         upstream = settings.broker_upstream_prefix
         self.parking_prefix = f"{group}.dlq"
-        self._parking = broker.publisher(
+        self.parking = broker.publisher(
             f"{self.parking_prefix}.>",
             stream=JStream(f"{stream_name(group)}_DLQ", subjects=[f"{self.parking_prefix}.>"]),
             title=f"{self.parking_prefix}.>:publish",
@@ -79,9 +81,13 @@ class EventBus:
             title=f"{upstream}.items.deleted:consume",
         )(self.on_upstream_deleted)
 
-        broker.subscriber(f"{prefix}.items.>", title=f"{prefix}.items.>:websocket")(
-            self.on_own_event
-        )
+        # An ephemeral consumer per process, from the next event on.
+        broker.subscriber(
+            f"{prefix}.items.>",
+            stream=self.stream,
+            deliver_policy=DeliverPolicy.NEW,
+            title=f"{prefix}.items.>:websocket",
+        )(self.on_own_event)
 
     async def declare(self) -> None:
         """The streams are declared by FastStream when the broker starts."""
@@ -105,7 +111,7 @@ class EventBus:
             await self._park(message, f"failed {self._max_deliveries} times: {error!r}")
 
     async def _park(self, message: NatsMessage, reason: str) -> None:
-        await self._parking.publish(
+        await self.parking.publish(
             message.body,
             subject=f"{self.parking_prefix}.{message.raw_message.subject}",
             headers={"reason": reason},

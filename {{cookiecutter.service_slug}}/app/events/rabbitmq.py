@@ -23,6 +23,8 @@ from app.events.consumer import PoisonMessageError, UpstreamDeletions
 from app.events.hub import EventHub
 from app.events.schema import ItemEvent
 
+Broker = RabbitBroker
+
 
 def create_broker(settings: Settings) -> RabbitBroker:
     return RabbitBroker(settings.broker_url, timeout=settings.broker_timeout_seconds)

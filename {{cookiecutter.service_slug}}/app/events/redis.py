@@ -26,6 +26,8 @@ from app.events.schema import ItemEvent
 # Approximate trimming keeps XADD cheap; consumers further behind than this lose events.
 STREAM_MAX_LENGTH = 100_000
 
+Broker = RedisBroker
+
 
 def create_broker(settings: Settings) -> RedisBroker:
     return RedisBroker(
@@ -56,7 +58,7 @@ class EventBus:
 
         upstream_stream = f"{settings.broker_upstream_prefix}.items"
         self.parking_stream = f"{upstream_stream}.dlq"
-        self._parking = broker.publisher(
+        self.parking = broker.publisher(
             stream=self.parking_stream,
             title=f"{self.parking_stream}:publish",
             description="Upstream events this service could not process.",
@@ -90,7 +92,7 @@ class EventBus:
         body = message.body
 
         async def park(reason: str) -> None:
-            await self._parking.publish(body, headers={"reason": reason})
+            await self.parking.publish(body, headers={"reason": reason})
 
         await deliver_or_park(lambda: self._deletions.handle(body), park, attempts=self._attempts)
 

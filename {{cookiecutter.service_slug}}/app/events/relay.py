@@ -51,7 +51,7 @@ class Relay:
         """Publish what can still be published within `flush_seconds`, then stop."""
         self._stopping.set()
         self._signal.notify()
-        if self._task is None:
+        if self._task is None or self._task.done():
             return
         try:
             async with asyncio.timeout(flush_seconds):

@@ -11,11 +11,11 @@ from app.events.connection import BrokerConnection
 from app.events.consumer import UpstreamDeletions
 from app.events.hub import EventHub
 {%- if cookiecutter.broker in ["kafka", "nats"] %}
-from app.events.{{ cookiecutter.broker }} import EventBus, create_broker
+from app.events.{{ cookiecutter.broker }} import Broker, EventBus
 {%- endif %}
 from app.events.outbox import Outbox, OutboxSignal, ProcessedEvents
 {%- if cookiecutter.broker in ["rabbitmq", "redis"] %}
-from app.events.{{ cookiecutter.broker }} import EventBus, create_broker
+from app.events.{{ cookiecutter.broker }} import Broker, EventBus
 {%- endif %}
 from app.events.relay import Relay, RelayPolicy
 from app.events.schema import ItemEvent
@@ -25,18 +25,21 @@ class EventRuntime:
     def __init__(
         self,
         settings: Settings,
+        broker: Broker,
         outbox: Outbox,
         processed: ProcessedEvents,
         outbox_signal: OutboxSignal,
     ) -> None:
         self._settings = settings
+        self.outbox = outbox
         self.hub = EventHub()
-        self.broker = create_broker(settings)
+        self.broker = broker
         self.deletions = UpstreamDeletions(processed, settings.broker_upstream_prefix)
         self.bus = EventBus(self.broker, settings, self.hub, self.deletions)
         self.connection = BrokerConnection(
             self.broker,
             timeout_seconds=settings.broker_timeout_seconds,
+            connect_timeout_seconds=settings.broker_connect_timeout_seconds,
             max_retry_seconds=settings.broker_retry_max_seconds,
             after_start=self.bus.declare,
             # A backlog built up while the broker was away goes out right away.
