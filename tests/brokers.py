@@ -18,7 +18,7 @@ import aio_pika
 import nats
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from nats.js.api import StorageType
+from nats.js.api import ConsumerConfig, StorageType
 from nats.js.errors import NotFoundError
 
 
@@ -141,8 +141,13 @@ class NatsQueue(Queue):
                 await jetstream.add_stream(
                     name=self.stream, subjects=[f"{self.name}.>"], storage=StorageType.FILE
                 )
+            # A pull that expires client-side can still be answered by the server;
+            # those messages come back only after ack_wait, so keep it short.
             await jetstream.pull_subscribe(
-                f"{self.name}.>", durable="template-tests", stream=self.stream
+                f"{self.name}.>",
+                durable="template-tests",
+                stream=self.stream,
+                config=ConsumerConfig(ack_wait=2),
             )
         finally:
             await client.close()
