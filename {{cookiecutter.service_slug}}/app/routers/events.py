@@ -16,6 +16,8 @@ from app.auth.websocket import authenticate_websocket
 from app.events.hub import EventHub
 
 router = APIRouter(tags=["events"])
+# Served only with DOCS_ENABLED, like /docs and /openapi.json.
+asyncapi_router = APIRouter(tags=["events"])
 
 
 @router.websocket("/items/events")
@@ -55,11 +57,11 @@ async def _until_disconnect(websocket: WebSocket) -> None:
         pass
 
 
-@router.get("/asyncapi", include_in_schema=False)
+@asyncapi_router.get("/asyncapi", include_in_schema=False)
 async def asyncapi_page(request: Request) -> HTMLResponse:
     return HTMLResponse(get_asyncapi_html(request.app.state.events.asyncapi.to_specification()))
 
 
-@router.get("/asyncapi.json", summary="AsyncAPI 3 document: the events this service publishes")
+@asyncapi_router.get("/asyncapi.json", summary="AsyncAPI 3 document of the events")
 async def asyncapi_document(request: Request) -> JSONResponse:
     return JSONResponse(request.app.state.events.asyncapi.to_specification().to_jsonable())
