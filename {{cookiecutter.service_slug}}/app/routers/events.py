@@ -9,8 +9,7 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.specification import get_asyncapi_html
 
-{% if cookiecutter.auth == "jwt" -%}
-from app.auth.scopes import ITEMS_READ
+{% if cookiecutter.auth != "none" -%}
 from app.auth.websocket import authenticate_websocket
 {% endif -%}
 from app.events.hub import EventHub
@@ -24,8 +23,8 @@ asyncapi_router = APIRouter(tags=["events"])
 async def item_events(websocket: WebSocket) -> None:
     """Every item event, as JSON text frames, from the moment the socket is open."""
     await websocket.accept()
-{%- if cookiecutter.auth == "jwt" %}
-    if await authenticate_websocket(websocket, ITEMS_READ) is None:
+{%- if cookiecutter.auth != "none" %}
+    if await authenticate_websocket(websocket) is None:
         return
 {%- endif %}
     hub: EventHub = websocket.app.state.events.hub
