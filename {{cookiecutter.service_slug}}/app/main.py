@@ -218,6 +218,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(items.router)
 {%- if cookiecutter.broker != "none" %}
     app.include_router(events.router)
+    if settings.docs_enabled:
+        app.include_router(events.asyncapi_router)
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.include_router(auth.router)

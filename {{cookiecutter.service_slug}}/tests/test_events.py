@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -125,3 +126,25 @@ def test_events_refuse_naive_timestamps() -> None:
             occurred_at=datetime(2026, 1, 1),
         )
     assert PendingEvent(type="item.created", item_id="1", payload={}).occurred_at.tzinfo == UTC
+
+
+async def test_asyncapi_documents_the_published_events(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    document = (await client.get("/asyncapi.json")).json()
+    page = await client.get("/asyncapi")
+
+    assert document["asyncapi"].startswith("3.")
+    assert "ItemEvent" in document["components"]["schemas"]
+    assert app.state.settings.broker_topic_prefix in json.dumps(document["channels"])
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_asyncapi_is_not_served_without_docs(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"docs_enabled": False}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/asyncapi.json")
+
+    assert response.status_code == 404

@@ -13,7 +13,7 @@ import asyncio
 import jwt
 from fastapi import WebSocket, WebSocketDisconnect, status
 
-from app.auth.scopes import ADMIN
+from app.auth.scopes import ADMIN, ITEMS_READ
 from app.models.user import Principal
 
 AUTH_TIMEOUT_SECONDS = 5.0
@@ -23,10 +23,14 @@ class WebSocketAuthError(Exception):
     """The socket did not authenticate; the message is the close reason."""
 
 
-async def authenticate_websocket(websocket: WebSocket, required_scope: str) -> Principal | None:
-    """The caller of an accepted socket, or None after closing it with the reason."""
+async def authenticate_websocket(websocket: WebSocket) -> Principal | None:
+    """The caller of an accepted socket (with items:read), or None after closing it with the reason.
+
+    The event feed calls only this function: another auth scheme plugs in by
+    providing its own `authenticate_websocket`.
+    """
     try:
-        principal = await _principal(websocket, required_scope)
+        principal = await _principal(websocket, ITEMS_READ)
     except WebSocketAuthError as error:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(error))
         return None

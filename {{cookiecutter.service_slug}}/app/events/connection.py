@@ -50,12 +50,21 @@ class BrokerConnection:
         self._on_connected = on_connected
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._attempting = False
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect(), name="broker-connect")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        self._stopping = True
+        if self._task is not None and not self._task.done():
+            if self._attempting:
+                # Cancelling a client inside its connect can strand its tasks (aio-pika's
+                # do), so an attempt in flight may finish first, within the usual timeout.
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self._timeout):
+                        await asyncio.shield(self._task)
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
@@ -74,7 +83,8 @@ class BrokerConnection:
 
     async def _connect(self) -> None:
         delay = min(0.5, self._max_retry)
-        while True:
+        while not self._stopping:
+            self._attempting = True
             try:
                 async with asyncio.timeout(self._connect_timeout):
                     await self.broker.start()
@@ -88,11 +98,13 @@ class BrokerConnection:
                 )
                 with suppress(Exception):
                     await self.broker.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_retry)
             else:
                 logger.info("connected to the broker")
                 self.connected.set()
                 if self._on_connected is not None:
                     self._on_connected()
                 return
+            finally:
+                self._attempting = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_retry)

@@ -9,21 +9,22 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.specification import get_asyncapi_html
 
-{% if cookiecutter.auth == "jwt" -%}
-from app.auth.scopes import ITEMS_READ
+{% if cookiecutter.auth != "none" -%}
 from app.auth.websocket import authenticate_websocket
 {% endif -%}
 from app.events.hub import EventHub
 
 router = APIRouter(tags=["events"])
+# Served only with DOCS_ENABLED, like /docs and /openapi.json.
+asyncapi_router = APIRouter(tags=["events"])
 
 
 @router.websocket("/items/events")
 async def item_events(websocket: WebSocket) -> None:
     """Every item event, as JSON text frames, from the moment the socket is open."""
     await websocket.accept()
-{%- if cookiecutter.auth == "jwt" %}
-    if await authenticate_websocket(websocket, ITEMS_READ) is None:
+{%- if cookiecutter.auth != "none" %}
+    if await authenticate_websocket(websocket) is None:
         return
 {%- endif %}
     hub: EventHub = websocket.app.state.events.hub
@@ -55,11 +56,11 @@ async def _until_disconnect(websocket: WebSocket) -> None:
         pass
 
 
-@router.get("/asyncapi", include_in_schema=False)
+@asyncapi_router.get("/asyncapi", include_in_schema=False)
 async def asyncapi_page(request: Request) -> HTMLResponse:
     return HTMLResponse(get_asyncapi_html(request.app.state.events.asyncapi.to_specification()))
 
 
-@router.get("/asyncapi.json", summary="AsyncAPI 3 document: the events this service publishes")
+@asyncapi_router.get("/asyncapi.json", summary="AsyncAPI 3 document of the events")
 async def asyncapi_document(request: Request) -> JSONResponse:
     return JSONResponse(request.app.state.events.asyncapi.to_specification().to_jsonable())
