@@ -21,7 +21,7 @@ from tests.brokers import QUEUES, KafkaQueue, NatsQueue, Queue, RabbitMQQueue
 from tests.render import render
 from tests.services import BrokerServer
 from tests.test_contract import uvicorn, wait_until
-from tests.test_project import assert_everything_passed, python_for, run, run_own_tests
+from tests.test_project import python_for, run
 
 pytestmark = pytest.mark.tier2
 
@@ -83,20 +83,13 @@ PREFIX = "ORDERS_SERVICE_"
 CREATED, UPDATED, DELETED = 50, 20, 10
 
 
-_installed: dict[str, Path] = {}
-
-
 def fault_install(kind: str, store: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Render and install the broker's rendering once per worker."""
-    if kind not in _installed:
-        database = store.split("-")[0]
-        project = render(
-            tmp_path_factory.mktemp(f"fault-{kind}"),
-            {"broker": kind, "database": database, "auth": "none"},
-        )
-        run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
-        _installed[kind] = project
-    return _installed[kind]
+    project = render(
+        tmp_path_factory.mktemp(f"fault-{kind}"),
+        {"broker": kind, "database": store.split("-")[0], "auth": "none"},
+    )
+    run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
+    return project
 
 
 def store_env(store: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
@@ -251,22 +244,3 @@ def assert_exactly_once_in_order(
             assert event["payload"] == payload, (item_id, event["type"])
             uuid.UUID(event["event_id"])
             assert event["occurred_at"].endswith(("Z", "+00:00")), event["occurred_at"]
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [pytest.param(kind, marks=pytest.mark.xdist_group(f"broker-{kind}")) for kind in FAULT_STORES],
-)
-def test_own_tests_pass_on_the_real_broker(
-    kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """The rendered project's suite with TEST_BROKER_URL, as its own CI runs it."""
-    server: BrokerServer = request.getfixturevalue(f"{kind}_server")
-    store = FAULT_STORES[kind]
-    project = fault_install(kind, store, tmp_path_factory)
-    env = {"TEST_BROKER_URL": server.url}
-    if store == "postgres-on-postgresql":
-        env["TEST_DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    elif store == "mongo":
-        env["TEST_MONGODB_URL"] = request.getfixturevalue("mongodb_url")
-    assert_everything_passed(run_own_tests(project, env))
