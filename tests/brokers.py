@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Awaitable, Callable
 
@@ -17,7 +18,7 @@ import aio_pika
 import nats
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from nats.js.api import StorageType
+from nats.js.api import ConsumerConfig, StorageType
 from nats.js.errors import NotFoundError
 
 
@@ -36,13 +37,27 @@ class Queue:
 
 
 class RabbitMQQueue(Queue):
-    """A durable queue; messages are persistent, so they survive a broker restart."""
+    """A durable queue; messages are persistent, so they survive a broker restart.
+
+    With `exchange`, the queue is bound to that durable topic exchange with `binding`.
+    """
+
+    def __init__(
+        self, url: str, name: str, exchange: str | None = None, binding: str = "#"
+    ) -> None:
+        super().__init__(url, name)
+        self.exchange, self.binding = exchange, binding
 
     async def prepare(self) -> None:
         connection = await aio_pika.connect(self.url)
         async with connection:
             channel = await connection.channel()
-            await channel.declare_queue(self.name, durable=True)
+            queue = await channel.declare_queue(self.name, durable=True)
+            if self.exchange is not None:
+                exchange = await channel.declare_exchange(
+                    self.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+                )
+                await queue.bind(exchange, routing_key=self.binding)
 
     async def send(self, body: bytes) -> None:
         connection = await aio_pika.connect(self.url)
@@ -96,7 +111,9 @@ class RedisQueue(Queue):
             bodies = []
             for _stream, entries in streams:
                 for entry_id, fields in entries:
-                    bodies.append(fields[b"body"])
+                    bodies.append(
+                        fields[b"body"] if b"body" in fields else unwrap_faststream(fields)
+                    )
                     await client.xack(self.name, self.group, entry_id)
             return bodies
 
@@ -106,20 +123,32 @@ class RedisQueue(Queue):
 
 
 class NatsQueue(Queue):
-    """A JetStream stream on disk with a durable pull consumer."""
+    """A JetStream stream on disk with a durable pull consumer on the subjects `name.>`.
 
-    @property
-    def stream(self) -> str:
-        return self.name.upper().replace("-", "_").replace(".", "_")
+    With `stream`, that existing stream is read instead of creating one.
+    """
+
+    def __init__(self, url: str, name: str, stream: str | None = None) -> None:
+        super().__init__(url, name)
+        self.stream = stream or name.upper().replace("-", "_").replace(".", "_")
+        self._create_stream = stream is None
 
     async def prepare(self) -> None:
         client = await nats.connect(self.url)
         try:
             jetstream = client.jetstream()
-            await jetstream.add_stream(
-                name=self.stream, subjects=[f"{self.name}.>"], storage=StorageType.FILE
+            if self._create_stream:
+                await jetstream.add_stream(
+                    name=self.stream, subjects=[f"{self.name}.>"], storage=StorageType.FILE
+                )
+            # A pull that expires client-side can still be answered by the server;
+            # those messages come back only after ack_wait, so keep it short.
+            await jetstream.pull_subscribe(
+                f"{self.name}.>",
+                durable="template-tests",
+                stream=self.stream,
+                config=ConsumerConfig(ack_wait=2),
             )
-            await jetstream.pull_subscribe(f"{self.name}.>", durable="template-tests")
         finally:
             await client.close()
 
@@ -157,13 +186,15 @@ class KafkaQueue(Queue):
     """A topic read from where the last receive() stopped.
 
     No consumer group: joining one costs seconds per call. The position is kept
-    here instead, and a position past the end of the log means the broker lost
-    the topic (Tansu keeps it in memory only), so reading starts over.
+    here instead, so after a restart that lost the topic (Tansu keeps it in
+    memory only) read it with a new KafkaQueue.
     """
 
     def __init__(self, url: str, name: str) -> None:
         super().__init__(url, name)
         self.positions: dict[TopicPartition, int] = {}
+        # Message keys in the order received, beside the values receive() returns.
+        self.keys: list[bytes | None] = []
 
     async def send(self, body: bytes) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.url)
@@ -187,11 +218,11 @@ class KafkaQueue(Queue):
                 consumer.assign(assigned)
                 ends = await consumer.end_offsets(assigned)
                 for partition in assigned:
-                    position = self.positions.get(partition, 0)
-                    consumer.seek(partition, position if position <= ends[partition] else 0)
+                    consumer.seek(partition, min(self.positions.get(partition, 0), ends[partition]))
             batches = await consumer.getmany(timeout_ms=200)
             for partition, batch in batches.items():
                 self.positions[partition] = batch[-1].offset + 1
+                self.keys.extend(message.key for message in batch)
             return [message.value or b"" for batch in batches.values() for message in batch]
 
         try:
@@ -199,6 +230,22 @@ class KafkaQueue(Queue):
         finally:
             await consumer.stop()
         return received
+
+
+# FastStream's Redis publisher wraps each message in its own envelope under this field:
+# binary (magic, version, header and data offsets, headers, data) or, in older
+# releases, JSON {"data": ..., "headers": ...}. Other consumers must unwrap it.
+FASTSTREAM_DATA = b"__data__"
+FASTSTREAM_BINARY = b"\x89BIN\r\n\x1a\n"
+
+
+def unwrap_faststream(fields: dict[bytes, bytes]) -> bytes:
+    raw = fields[FASTSTREAM_DATA]
+    if raw.startswith(FASTSTREAM_BINARY):
+        data_start = int.from_bytes(raw[14:18], "big")
+        return raw[data_start:]
+    envelope = json.loads(raw)
+    return str(envelope["data"]).encode()
 
 
 QUEUES: dict[str, type[Queue]] = {
