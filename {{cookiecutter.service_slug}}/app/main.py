@@ -24,7 +24,7 @@ from app.errors import install_error_handlers
 {%- if cookiecutter.broker != "none" %}
 from app.events import {{ cookiecutter.broker }}
 {%- if cookiecutter.database == "mongo" %}
-from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents
+from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents, check_transactions
 {%- elif cookiecutter.database == "none" %}
 from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
 {%- endif %}
@@ -128,6 +128,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         outbox_signal,
     )
     app.state.readiness_checks["broker"] = event_runtime.connection.ping
+    app.state.readiness_checks["transactions"] = partial(
+        check_transactions, client, settings.mongodb_timeout_seconds
+    )
     event_runtime.start()
 {%- endif %}
     freeze_startup_objects()

@@ -16,6 +16,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
+{%- if cookiecutter.database == "mongo" %}
+from app.events.mongo_outbox import TransactionsUnsupportedError, check_transactions
+{%- endif %}
 from app.events.schema import ItemEvent, PendingEvent, item_deleted
 from app.main import create_app
 {%- if cookiecutter.auth == "jwt" %}
@@ -148,3 +151,22 @@ async def test_asyncapi_is_not_served_without_docs(settings: Settings) -> None:
         response = await client.get("/asyncapi.json")
 
     assert response.status_code == 404
+{%- if cookiecutter.database == "mongo" %}
+
+
+class StandaloneServer:
+    """Answers `hello` as a standalone mongod does (no replica set name): fault injection."""
+
+    def __init__(self) -> None:
+        self.admin = self
+
+    async def command(self, name: str) -> dict[str, object]:
+        return {"isWritablePrimary": True, "ok": 1.0}
+
+
+async def test_readiness_names_a_standalone_mongodb(app: FastAPI) -> None:
+    await check_transactions(app.state.mongo_client, 5)  # the test server is a replica set
+
+    with pytest.raises(TransactionsUnsupportedError, match="replica set"):
+        await check_transactions(StandaloneServer(), 5)  # type: ignore[arg-type]
+{%- endif %}

@@ -68,7 +68,14 @@ async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None
 {%- endif %}
     assert health.status_code == 200
 {%- elif cookiecutter.database == "mongo" %}
-    assert response.json() == {"status": "ready", "checks": {"database": "ok"{% if cookiecutter.broker != "none" %}, "broker": "ok"{% endif %}}}
+{%- if cookiecutter.broker != "none" %}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "ok", "transactions": "ok"},
+    }
+{%- else %}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+{%- endif %}
 
 
 async def test_starts_while_mongodb_is_down_and_reports_503() -> None:
@@ -94,8 +101,12 @@ async def test_starts_while_mongodb_is_down_and_reports_503() -> None:
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
 {%- if cookiecutter.broker != "none" %}
-    assert body["checks"] == {"database": "unavailable", "broker": "unavailable"}
-    assert body["detail"] == "Unavailable: database, broker."
+    assert body["checks"] == {
+        "database": "unavailable",
+        "broker": "unavailable",
+        "transactions": "unavailable",
+    }
+    assert body["detail"] == "Unavailable: database, broker, transactions."
 {%- else %}
     assert body["checks"] == {"database": "unavailable"}
     assert body["detail"] == "Unavailable: database."

@@ -10,12 +10,13 @@ Sent events and processed-event records expire through TTL indexes (app/mongo.py
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -23,6 +24,23 @@ from pymongo.errors import DuplicateKeyError
 from app.events.outbox import OutboxBatch
 from app.events.schema import ItemEvent, PendingEvent
 from app.mongo import COUNTERS, OUTBOX, PROCESSED_EVENTS, Document
+
+
+class TransactionsUnsupportedError(RuntimeError):
+    """The server is a standalone mongod: item changes cannot commit with their events."""
+
+
+async def check_transactions(client: AsyncMongoClient[Document], timeout_seconds: float) -> None:
+    """Readiness: the server is a replica set member or a mongos, so transactions work.
+
+    On a standalone server every item write fails; this check names the cause.
+    """
+    async with asyncio.timeout(timeout_seconds):
+        hello = await client.admin.command("hello")
+    if "setName" not in hello and hello.get("msg") != "isdbgrid":
+        raise TransactionsUnsupportedError(
+            "MongoDB runs standalone: the outbox needs a replica set (mongod --replSet)"
+        )
 
 
 async def stage(
