@@ -18,7 +18,8 @@ sees another's data.
 The broker is FastStream's in-memory test broker unless TEST_BROKER_URL names
 a real server; then every test uses its own topic prefix on it.
 {%- endif %}
-"""
+{%- if cookiecutter.database == "mongo" or cookiecutter.broker != "none" %}
+{% endif %}"""
 
 from __future__ import annotations
 
