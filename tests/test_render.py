@@ -423,7 +423,18 @@ def test_ci_test_job_gets_the_database_and_broker_servers(
         images = [service["name"] for service in job.get("services", [])]
         env = job.get("variables", {})
     broker_image = CI_BROKER_IMAGES[answers["ci"]].get(answers["broker"])
-    expected_images = [image for image in (expected and expected[0], broker_image) if image]
+    database_image = expected and expected[0]
+    # With a broker, the outbox's MongoDB transactions need a replica set; GitHub service
+    # containers take no command line, so a step starts that one.
+    replica_set = answers["database"] == "mongo" and answers["broker"] != "none"
+    if answers["ci"] == "github" and replica_set:
+        database_image = None
+        steps = " ".join(step.get("run", "") for step in job["steps"])
+        assert "mongo:8 --replSet rs0" in steps and "rs.initiate" in steps
+    if answers["ci"] == "gitlab" and replica_set:
+        assert job["services"][0]["command"] == ["--replSet", "rs0", "--bind_ip_all"]
+        assert "replSetInitiate" in " ".join(job["script"])
+    expected_images = [image for image in (database_image, broker_image) if image]
     assert images == expected_images
     expected_variables = {expected[1]} if expected else set()
     if answers["broker"] != "none":
