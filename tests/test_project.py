@@ -47,6 +47,14 @@ COVERING_ARRAY = params(ANSWERS)
 WITH_DEFAULT_STORE = params([answers for answers in ANSWERS if answers["database"] != "mongo"])
 WITH_POSTGRES = params([answers for answers in ANSWERS if answers["database"] == "postgres"])
 WITH_MONGO = params([answers for answers in ANSWERS if answers["database"] == "mongo"])
+WITH_BROKER = params([answers for answers in ANSWERS if answers["broker"] != "none"])
+# The suites that talk to the broker; the rest already ran on the in-memory test broker.
+EVENT_TESTS = (
+    "tests/test_events.py",
+    "tests/test_relay.py",
+    "tests/test_consumer.py",
+    "tests/test_websocket.py",
+)
 
 
 def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
@@ -136,6 +144,30 @@ def test_own_tests_pass_on_a_mongodb_wire_protocol_server(
 ) -> None:
     project, _ = installed
     assert_everything_passed(run_own_tests(project, {"TEST_MONGODB_URL": mongodb_url}))
+
+
+@pytest.mark.parametrize("installed", WITH_BROKER, indirect=True)
+def test_own_event_tests_pass_on_a_real_broker(
+    installed: tuple[Path, dict[str, str]], request: pytest.FixtureRequest
+) -> None:
+    project, answers = installed
+    server = request.getfixturevalue(f"{answers['broker']}_server")
+    env = {"TEST_BROKER_URL": server.url}
+    if answers["database"] == "mongo":
+        env["TEST_MONGODB_URL"] = request.getfixturevalue("mongodb_url")
+    output = run(
+        project,
+        "uv",
+        "run",
+        "--no-sync",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *EVENT_TESTS,
+        env=env,
+    )
+    assert_everything_passed(output)
 
 
 @contextlib.contextmanager

@@ -143,6 +143,29 @@ def test_env_file_has_a_fresh_password_for_the_database_compose_runs(
             assert name not in env
 
 
+# The password compose's broker server takes from .env (Kafka runs without one).
+BROKER_PASSWORDS = {
+    "rabbitmq": "RABBITMQ_PASSWORD",
+    "redis": "REDIS_PASSWORD",
+    "nats": "NATS_PASSWORD",
+}
+
+
+def test_env_file_has_a_fresh_password_for_the_broker_compose_runs(
+    project: Path, answers: dict[str, str]
+) -> None:
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    chosen = BROKER_PASSWORDS.get(answers["broker"])
+    for name in BROKER_PASSWORDS.values():
+        if name == chosen:
+            assert len(env[name]) >= 48
+            assert f"\n{name}=\n" in (project / ".env.example").read_text()
+        else:
+            assert name not in env
+
+
 def test_python_compiles(project: Path) -> None:
     for path in project.rglob("*.py"):
         py_compile.compile(str(path), doraise=True, cfile=str(path) + ".check")
@@ -241,6 +264,19 @@ K8S_SETTINGS = {  # (Secret, ConfigMap) entries per database
     "mongo": ({"ORDERS_SERVICE_MONGODB_URL"}, {"ORDERS_SERVICE_MONGODB_DATABASE"}),
     "none": (set(), set()),
 }
+BROKER_PORTS = {
+    "none": set(),
+    "rabbitmq": {5672},
+    "kafka": {9092},
+    "redis": {6379},
+    "nats": {4222},
+}
+# A broker URL with credentials is a Secret; Kafka's bootstrap servers carry none.
+K8S_BROKER_SETTINGS = {
+    "none": (set(), set()),
+    "kafka": (set(), {"ORDERS_SERVICE_BROKER_URL"}),
+    **{broker: ({"ORDERS_SERVICE_BROKER_URL"}, set()) for broker in ("rabbitmq", "redis", "nats")},
+}
 MIGRATE_COMMANDS = {
     "postgres": ["alembic", "upgrade", "head"],
     "mongo": ["python", "-m", "app.mongo_migrations"],
@@ -251,7 +287,8 @@ def test_compose_runs_exactly_the_chosen_backing_services(
     project: Path, answers: dict[str, str]
 ) -> None:
     services = load_yaml(project / "docker-compose.yml")["services"]
-    assert set(services) == {"app"} | BACKING_SERVICES[answers["database"]]
+    brokers = {answers["broker"]} - {"none"}
+    assert set(services) == {"app"} | BACKING_SERVICES[answers["database"]] | brokers
     for name, service in services.items():
         assert all(port.startswith("127.0.0.1:") for port in service.get("ports", [])), name
         assert name == "migrate" or "healthcheck" in service, name
@@ -262,7 +299,41 @@ def test_compose_runs_exactly_the_chosen_backing_services(
         assert services["app"]["depends_on"] == {
             answers["database"]: {"condition": "service_healthy"},
             "migrate": {"condition": "service_completed_successfully"},
+        } | {broker: {"condition": "service_healthy"} for broker in brokers}
+    elif brokers:
+        assert services["app"]["depends_on"] == {
+            broker: {"condition": "service_healthy"} for broker in brokers
         }
+    else:
+        assert "depends_on" not in services["app"]
+    # Every server keeps its data in a named volume.
+    volumes = load_yaml(project / "docker-compose.yml").get("volumes") or {}
+    assert set(volumes) == {f"{name}-data" for name in set(services) - {"app", "migrate"}}
+
+
+# What the app container's BROKER_URL must be in compose, per broker.
+COMPOSE_BROKER_URLS = {
+    "rabbitmq": "amqp://app:${RABBITMQ_PASSWORD:?set RABBITMQ_PASSWORD in .env}@rabbitmq:5672/",
+    "kafka": "kafka:9092",
+    "redis": "redis://:${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}@redis:6379/0",
+    "nats": "nats://app:${NATS_PASSWORD:?set NATS_PASSWORD in .env}@nats:4222",
+}
+
+
+def test_compose_points_the_app_at_its_broker_with_the_password_from_env(
+    project: Path, answers: dict[str, str]
+) -> None:
+    compose = load_yaml(project / "docker-compose.yml")
+    app = compose["services"]["app"]["environment"]
+    broker = answers["broker"]
+    if broker == "none":
+        assert "ORDERS_SERVICE_BROKER_URL" not in app
+        return
+    assert app["ORDERS_SERVICE_BROKER_URL"] == COMPOSE_BROKER_URLS[broker]
+    server = compose["services"][broker]
+    text = yaml.safe_dump(server)
+    for other, password in BROKER_PASSWORDS.items():
+        assert (password in text) == (other == broker), other
 
 
 def test_compose_takes_the_database_password_from_env_only(
@@ -304,7 +375,7 @@ def test_kubernetes_manifests_render_and_validate(
         assert container["command"] == MIGRATE_COMMANDS[answers["database"]]
     policy = load_yaml(base / "networkpolicy.yaml")["spec"]
     ports = {port["port"] for rule in policy["egress"] for port in rule["ports"]} - {53}
-    assert ports == DATABASE_PORTS[answers["database"]]
+    assert ports == DATABASE_PORTS[answers["database"]] | BROKER_PORTS[answers["broker"]]
     # Connection URLs (with credentials) in the Secret, everything else in the ConfigMap.
     secret = set(load_yaml(base / "secret.example.yaml")["stringData"])
     config = set(load_yaml(base / "configmap.yaml")["data"])
@@ -315,7 +386,9 @@ def test_kubernetes_manifests_render_and_validate(
         if (answers["auth"], answers["database"]) == ("api-key", "none")
         else set()
     )
-    assert secret == {"ORDERS_SERVICE_SECRET_KEY"} | url | keys
+    broker_secret, broker_config = K8S_BROKER_SETTINGS[answers["broker"]]
+    assert secret == {"ORDERS_SERVICE_SECRET_KEY"} | url | keys | broker_secret
+    assert "ORDERS_SERVICE_BROKER_URL" not in config - broker_config
     others = {name for urls, names in K8S_SETTINGS.values() for name in urls | names}
     assert not (others - url - extra) & config
     assert extra <= config
@@ -341,7 +414,9 @@ CI_TEST_SERVICES = {
 }
 
 
-def test_ci_test_job_gets_the_database_server(project: Path, answers: dict[str, str]) -> None:
+def test_ci_test_job_gets_the_database_and_broker_servers(
+    project: Path, answers: dict[str, str]
+) -> None:
     if answers["ci"] == "none":
         return
     expected = CI_TEST_SERVICES.get(answers["database"])
@@ -353,12 +428,46 @@ def test_ci_test_job_gets_the_database_server(project: Path, answers: dict[str, 
         job = load_yaml(project / ".gitlab-ci.yml")["test"]
         images = [service["name"] for service in job.get("services", [])]
         env = job.get("variables", {})
-    if expected is None:
-        assert images == [] and not {"TEST_DATABASE_URL", "TEST_MONGODB_URL"} & set(env)
-        return
-    image, variable = expected
-    assert images == [image]
-    assert set(env) & {"TEST_DATABASE_URL", "TEST_MONGODB_URL"} == {variable}
+    broker_image = CI_BROKER_IMAGES[answers["ci"]].get(answers["broker"])
+    database_image = expected and expected[0]
+    # With a broker, the outbox's MongoDB transactions need a replica set; GitHub service
+    # containers take no command line, so a step starts that one.
+    replica_set = answers["database"] == "mongo" and answers["broker"] != "none"
+    if answers["ci"] == "github" and replica_set:
+        database_image = None
+        steps = " ".join(step.get("run", "") for step in job["steps"])
+        assert "mongo:8 --replSet rs0" in steps and "rs.initiate" in steps
+    if answers["ci"] == "gitlab" and replica_set:
+        assert job["services"][0]["command"] == ["--replSet", "rs0", "--bind_ip_all"]
+        assert "replSetInitiate" in " ".join(job["script"])
+    expected_images = [image for image in (database_image, broker_image) if image]
+    assert images == expected_images
+    expected_variables = {expected[1]} if expected else set()
+    if answers["broker"] != "none":
+        expected_variables.add("TEST_BROKER_URL")
+    assert {"TEST_DATABASE_URL", "TEST_MONGODB_URL", "TEST_BROKER_URL"} & set(env) == (
+        expected_variables
+    )
+    if answers["ci"] == "github" and answers["broker"] == "nats":
+        steps = " ".join(step.get("run", "") for step in job["steps"])
+        assert "nats:2-alpine -js" in steps
+
+
+# The broker's image in the CI test job. GitHub service containers take no command
+# line, so NATS (which needs -js) is started by a step there instead.
+CI_BROKER_IMAGES = {
+    "github": {
+        "rabbitmq": "rabbitmq:4-alpine",
+        "kafka": "apache/kafka:4.1.0",
+        "redis": "redis:8-alpine",
+    },
+    "gitlab": {
+        "rabbitmq": "rabbitmq:4-alpine",
+        "kafka": "apache/kafka:4.1.0",
+        "redis": "redis:8-alpine",
+        "nats": "nats:2-alpine",
+    },
+}
 
 
 LICENSE_MARKERS = {

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from app.config import Settings, get_settings
 from app.errors import DomainError
+from app.logging import configure_logging
 from app.main import create_app
 from app.models.user import User
 from app.services.users import UserService
@@ -25,6 +26,8 @@ from app.services.users import UserService
 async def create_superuser(settings: Settings, email: str, password: str) -> User:
     """Create an active superuser through the same store the service uses."""
     app = create_app(settings)
+    # Standard output carries the command's result only; logs go to standard error.
+    configure_logging(settings.log_level, stream=sys.stderr)
     async with app.router.lifespan_context(app):
         state = app.state
         service = UserService(state.user_repository, state.refresh_token_repository, settings)
@@ -85,6 +88,7 @@ from app.auth.api_keys import KEY_PREFIX
 from app.auth.scopes import SCOPES
 from app.config import Settings, get_settings
 from app.errors import DomainError
+from app.logging import configure_logging
 from app.main import create_app
 from app.models.api_key import ApiKey
 from app.services.api_keys import ApiKeyService
@@ -116,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
 async def run(settings: Settings, args: argparse.Namespace) -> None:
     """One command against the same store the service uses."""
     app = create_app(settings)
+    # Standard output carries the command's result only; logs go to standard error.
+    configure_logging(settings.log_level, stream=sys.stderr)
     async with app.router.lifespan_context(app):
         service = ApiKeyService(app.state.api_key_repository)
         if args.command == "create-api-key":

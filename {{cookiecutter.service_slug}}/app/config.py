@@ -5,7 +5,21 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import {% if cookiecutter.database != "none" %}AliasChoices, {% endif %}{% if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}BaseModel, ConfigDict, {% endif %}Field, SecretStr, {% if cookiecutter.database == "postgres" or (cookiecutter.auth == "api-key" and cookiecutter.database == "none") %}field_validator, {% endif %}model_validator
+from pydantic import (
+{%- if cookiecutter.database != "none" or cookiecutter.broker != "none" %}
+    AliasChoices,
+{%- endif %}
+{%- if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}
+    BaseModel,
+    ConfigDict,
+{%- endif %}
+    Field,
+    SecretStr,
+{%- if cookiecutter.database == "postgres" or (cookiecutter.auth == "api-key" and cookiecutter.database == "none") %}
+    field_validator,
+{%- endif %}
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}
 
@@ -18,6 +32,10 @@ MIN_SECRET_BYTES = 32
 {%- if cookiecutter.auth == "jwt" %}
 # RFC 7518, section 3.2: an HMAC key at least as long as the hash it feeds.
 HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+# Valid in every broker's names: exchanges, topics, streams, subjects, consumer groups.
+BROKER_NAME = r"^[a-z0-9][a-z0-9._-]*$"
 {%- endif %}
 {%- if cookiecutter.auth == "api-key" and cookiecutter.database == "none" %}
 
@@ -74,6 +92,41 @@ class Settings(BaseSettings):
     mongodb_database: str = Field(default="{{ cookiecutter.service_slug.replace('-', '_') }}", min_length=1, max_length=63)
     mongodb_pool_size: int = Field(default=10, ge=1)
     mongodb_timeout_seconds: float = Field(default=5.0, gt=0)
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    broker_url: str = Field(
+{%- if cookiecutter.broker == "rabbitmq" %}
+        default="amqp://guest:guest@localhost:5672/",
+{%- elif cookiecutter.broker == "kafka" %}
+        default="localhost:9092",
+        description="Bootstrap servers, comma separated.",
+{%- elif cookiecutter.broker == "redis" %}
+        default="redis://localhost:6379/0",
+{%- else %}
+        default="nats://localhost:4222",
+{%- endif %}
+        # Platforms commonly inject a bare BROKER_URL; accept it as well.
+        validation_alias=AliasChoices("{{ cookiecutter.__env_prefix }}BROKER_URL", "BROKER_URL"),
+    )
+    # Names of this service's destinations and of its consumer group (see README).
+    broker_topic_prefix: str = Field(
+        default="{{ cookiecutter.service_slug }}",
+        pattern=BROKER_NAME,
+    )
+    broker_consumer_group: str = Field(
+        default="{{ cookiecutter.service_slug }}",
+        pattern=BROKER_NAME,
+    )
+    # The service whose item deletions the example consumer follows.
+    broker_upstream_prefix: str = Field(default="catalog", pattern=BROKER_NAME)
+    broker_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Starting includes joining consumer groups: Kafka's first rebalance alone waits seconds.
+    broker_connect_timeout_seconds: float = Field(default=30.0, gt=0)
+    broker_retry_max_seconds: float = Field(default=10.0, gt=0)
+    broker_max_deliveries: int = Field(default=5, ge=1, le=100)
+    outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_flush_seconds: float = Field(default=5.0, ge=0)
 {%- endif %}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = True

@@ -23,6 +23,19 @@ from app.config import Settings, get_settings
 from app.database import create_engine, create_read_pool, ping
 {%- endif %}
 from app.errors import install_error_handlers
+{%- if cookiecutter.broker != "none" %}
+from app.events import {{ cookiecutter.broker }}
+{%- if cookiecutter.database == "mongo" %}
+from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents, check_transactions
+{%- elif cookiecutter.database == "none" %}
+from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
+{%- endif %}
+from app.events.outbox import OutboxSignal
+from app.events.runtime import EventRuntime
+{%- if cookiecutter.database == "postgres" %}
+from app.events.sql_outbox import SqlOutbox, SqlProcessedEvents
+{%- endif %}
+{%- endif %}
 from app.logging import configure_logging
 from app.metrics import HttpMetrics
 from app.middleware import ObservabilityMiddleware
@@ -56,11 +69,11 @@ from app.repositories.mongo_users import MongoRefreshTokenRepository, MongoUserR
 {%- else %}
 from app.repositories.memory_users import MemoryRefreshTokenRepository, MemoryUserRepository
 {%- endif %}
-from app.routers import auth, health, items, users
+from app.routers import auth, {% if cookiecutter.broker != "none" %}events, {% endif %}health, items, users
 {%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
-from app.routers import api_keys, health, items
+from app.routers import api_keys, {% if cookiecutter.broker != "none" %}events, {% endif %}health, items
 {%- else %}
-from app.routers import health, items
+from app.routers import {% if cookiecutter.broker != "none" %}events, {% endif %}health, items
 {%- endif %}
 {%- if cookiecutter.auth == "api-key" %}
 from app.services.api_key_auth import ApiKeyAuthenticator
@@ -73,8 +86,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = app.state.engine = create_engine(settings)
     read_pool = app.state.read_pool = await create_read_pool(settings)
+{%- if cookiecutter.broker != "none" %}
+    outbox_signal = OutboxSignal()
+{%- endif %}
     app.state.item_repository = SqlItemRepository(
-        engine, read_pool, read_timeout_seconds=settings.database_timeout_seconds
+        engine,{% if cookiecutter.broker != "none" %} outbox_signal,{% endif %} read_pool, read_timeout_seconds=settings.database_timeout_seconds
     )
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = SqlUserRepository(engine)
@@ -90,10 +106,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.readiness_checks = {
         "database": partial(ping, engine, settings.database_timeout_seconds)
     }
+{%- if cookiecutter.broker != "none" %}
+    event_runtime = app.state.events = EventRuntime(
+        settings, app.state.broker, SqlOutbox(engine), SqlProcessedEvents(engine), outbox_signal
+    )
+    app.state.readiness_checks["broker"] = event_runtime.connection.ping
+    event_runtime.start()
+{%- endif %}
     freeze_startup_objects()
     try:
         yield
     finally:
+{%- if cookiecutter.broker != "none" %}
+        await event_runtime.stop()
+{%- endif %}
         if read_pool is not None:
             await read_pool.close()
         await engine.dispose()
@@ -107,7 +133,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # made while it is down fail until it is back, without a restart.
     client = app.state.mongo_client = create_client(settings)
     database = client[settings.mongodb_database]
+{%- if cookiecutter.broker != "none" %}
+    outbox_signal = OutboxSignal()
+    app.state.item_repository = MongoItemRepository(database, outbox_signal)
+{%- else %}
     app.state.item_repository = MongoItemRepository(database)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.state.user_repository = MongoUserRepository(database)
     app.state.refresh_token_repository = MongoRefreshTokenRepository(database)
@@ -124,10 +155,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         "database": partial(check_ready, client, index_setup, settings.mongodb_timeout_seconds)
     }
     index_setup.start()
+{%- if cookiecutter.broker != "none" %}
+    event_runtime = app.state.events = EventRuntime(
+        settings,
+        app.state.broker,
+        MongoOutbox(database),
+        MongoProcessedEvents(database),
+        outbox_signal,
+    )
+    app.state.readiness_checks["broker"] = event_runtime.connection.ping
+    app.state.readiness_checks["transactions"] = partial(
+        check_transactions, client, settings.mongodb_timeout_seconds
+    )
+    event_runtime.start()
+{%- endif %}
     freeze_startup_objects()
     try:
         yield
     finally:
+{%- if cookiecutter.broker != "none" %}
+        await event_runtime.stop()
+{%- endif %}
         await index_setup.stop()
         await client.close()
 {%- else %}
@@ -135,8 +183,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+{%- if cookiecutter.broker != "none" %}
+    settings: Settings = app.state.settings
+    # In-memory store: every restart starts empty, unpublished events included (see README).
+    outbox, outbox_signal = MemoryOutbox(), OutboxSignal()
+    app.state.item_repository = MemoryItemRepository(outbox, outbox_signal)
+{%- else %}
     # In-memory store: every restart starts empty (see README).
     app.state.item_repository = MemoryItemRepository()
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     # Users and refresh tokens live in memory too: restarting signs everyone out.
     app.state.user_repository = MemoryUserRepository()
@@ -147,9 +202,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         SettingsApiKeys(app.state.settings.api_keys)
     )
 {%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    event_runtime = app.state.events = EventRuntime(
+        settings,
+        app.state.broker,
+        outbox,
+        MemoryProcessedEvents(),
+        outbox_signal,
+    )
+    app.state.readiness_checks = {"broker": event_runtime.connection.ping}
+    event_runtime.start()
+    freeze_startup_objects()
+    try:
+        yield
+    finally:
+        await event_runtime.stop()
+{%- else %}
     app.state.readiness_checks = {}
     freeze_startup_objects()
     yield
+{%- endif %}
 {%- endif %}
 
 
@@ -177,6 +249,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
+{%- if cookiecutter.broker != "none" %}
+    # Created here, started by the lifespan: tests wrap it in FastStream's in-memory test broker.
+    app.state.broker = {{ cookiecutter.broker }}.create_broker(settings)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.state.token_verifier = TokenVerifier(settings)
 {%- endif %}
@@ -184,6 +260,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(items.router)
+{%- if cookiecutter.broker != "none" %}
+    app.include_router(events.router)
+    if settings.docs_enabled:
+        app.include_router(events.asyncapi_router)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     app.include_router(auth.router)
     app.include_router(users.router)

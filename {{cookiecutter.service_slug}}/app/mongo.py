@@ -26,6 +26,14 @@ REFRESH_TOKENS = "refresh_tokens"
 {%- elif cookiecutter.auth == "api-key" %}
 API_KEYS = "api_keys"
 {%- endif %}
+{%- if cookiecutter.broker != "none" %}
+OUTBOX = "outbox"
+PROCESSED_EVENTS = "processed_events"
+COUNTERS = "counters"
+# Sent events stay a week for inspection and replays; processed ids as long, so a
+# redelivery within that window is still recognised.
+EVENT_RETENTION_SECONDS = 7 * 24 * 3600
+{%- endif %}
 # Declared once; creating an index that already exists with these options is a no-op.
 INDEXES: dict[str, list[IndexModel]] = {
     ITEMS: [IndexModel([("name", ASCENDING)], name="uq_items_name", unique=True)],
@@ -39,6 +47,23 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
 {%- elif cookiecutter.auth == "api-key" %}
     API_KEYS: [IndexModel([("lookup_id", ASCENDING)], name="uq_api_keys_lookup_id", unique=True)],
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    # Also serves the relay's scan for unsent events (sent_at null).
+    OUTBOX: [
+        IndexModel(
+            [("sent_at", ASCENDING)],
+            name="ttl_outbox_sent_at",
+            expireAfterSeconds=EVENT_RETENTION_SECONDS,
+        )
+    ],
+    PROCESSED_EVENTS: [
+        IndexModel(
+            [("processed_at", ASCENDING)],
+            name="ttl_processed_events",
+            expireAfterSeconds=EVENT_RETENTION_SECONDS,
+        )
+    ],
 {%- endif %}
 }
 MAX_RETRY_DELAY_SECONDS = 10.0

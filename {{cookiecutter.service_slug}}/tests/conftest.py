@@ -12,18 +12,31 @@ a local one, `docker run -d -p 27017:27017 mongo:8`). They never touch the
 development database: each run uses a randomly named database on that server
 and drops it afterwards. Collections are emptied between tests, so no test
 sees another's data.
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+
+The broker is FastStream's in-memory test broker unless TEST_BROKER_URL names
+a real server; then every test uses its own topic prefix on it.
+{%- endif %}
+{%- if cookiecutter.database == "mongo" or cookiecutter.broker != "none" %}
 {% endif %}"""
 
 from __future__ import annotations
 
-{% if cookiecutter.database != "none" -%}
+{% if cookiecutter.database != "none" or cookiecutter.broker != "none" -%}
 import asyncio
 import os
 import uuid
 {% endif -%}
 from collections.abc import AsyncIterator{% if cookiecutter.database != "none" %}, Iterator{% endif %}
+{%- if cookiecutter.broker != "none" %}
+from contextlib import asynccontextmanager
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
 from pathlib import Path
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+from typing import Any
 {%- endif %}
 
 import httpx
@@ -33,6 +46,15 @@ from alembic import command
 from alembic.config import Config
 {%- endif %}
 from fastapi import FastAPI
+{%- if cookiecutter.broker == "rabbitmq" %}
+from faststream.rabbit import TestRabbitBroker
+{%- elif cookiecutter.broker == "kafka" %}
+from faststream.kafka import TestKafkaBroker
+{%- elif cookiecutter.broker == "redis" %}
+from faststream.redis import TestRedisBroker
+{%- elif cookiecutter.broker == "nats" %}
+from faststream.nats import TestNatsBroker
+{%- endif %}
 {%- if cookiecutter.database == "mongo" %}
 from pymongo import AsyncMongoClient
 {%- endif %}
@@ -127,6 +149,9 @@ def settings(database_url: str) -> Settings:
 {%- if cookiecutter.auth == "jwt" %}
         secret_key=TEST_SECRET_KEY,
 {%- endif %}
+{%- if cookiecutter.broker != "none" %}
+        **broker_settings(),
+{%- endif %}
         _env_file=None,
     )
 {%- elif cookiecutter.database == "mongo" %}
@@ -172,6 +197,9 @@ def settings(mongodb_url: str, database_name: str) -> Settings:
 {%- if cookiecutter.auth == "jwt" %}
         secret_key=TEST_SECRET_KEY,
 {%- endif %}
+{%- if cookiecutter.broker != "none" %}
+        **broker_settings(),
+{%- endif %}
         _env_file=None,
     )
 {%- else %}
@@ -179,7 +207,18 @@ def settings(mongodb_url: str, database_name: str) -> Settings:
 
 @pytest.fixture
 def settings() -> Settings:
+{%- if cookiecutter.broker != "none" %}
+    return Settings(
+        environment="test",
 {%- if cookiecutter.auth == "jwt" %}
+        secret_key=TEST_SECRET_KEY,
+{%- elif cookiecutter.auth == "api-key" %}
+        api_keys=[READ_WRITE_ENTRY, READ_ONLY_ENTRY],
+{%- endif %}
+        **broker_settings(),
+        _env_file=None,
+    )
+{%- elif cookiecutter.auth == "jwt" %}
     return Settings(environment="test", secret_key=TEST_SECRET_KEY, _env_file=None)
 {%- elif cookiecutter.auth == "api-key" %}
     return Settings(
@@ -189,12 +228,63 @@ def settings() -> Settings:
     return Settings(environment="test", _env_file=None)
 {%- endif %}
 {%- endif %}
+{%- if cookiecutter.broker != "none" %}
+
+
+TEST_BROKER_URL = os.environ.get("TEST_BROKER_URL")
+# Nothing listens on port 1: connecting is refused at once.
+{%- if cookiecutter.broker == "rabbitmq" %}
+UNREACHABLE_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
+{%- elif cookiecutter.broker == "kafka" %}
+UNREACHABLE_BROKER_URL = "127.0.0.1:1"
+{%- elif cookiecutter.broker == "redis" %}
+UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
+{%- else %}
+UNREACHABLE_BROKER_URL = "nats://127.0.0.1:1"
+{%- endif %}
+# Long enough for a real broker to accept the connection, declare everything and
+# (Kafka) let the consumer group settle.
+BROKER_CONNECT_TIMEOUT_SECONDS = 45
+
+
+def broker_settings() -> dict[str, Any]:
+    """On a real broker each test gets its own destinations, so no test sees another's events."""
+    # Relays wake on their own app's writes; the long poll keeps a second app's
+    # relay (tests that run two) away from the first one's events.
+    quiet_relay = {"outbox_poll_seconds": 60, "broker_retry_max_seconds": 0.5}
+    if not TEST_BROKER_URL:
+        return quiet_relay
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    return quiet_relay | {
+        "broker_url": TEST_BROKER_URL,
+        "broker_topic_prefix": prefix,
+        "broker_consumer_group": prefix,
+        "broker_upstream_prefix": f"{prefix}-upstream",
+    }
+
+
+@asynccontextmanager
+async def test_broker(application: FastAPI) -> AsyncIterator[None]:
+    """FastStream's in-memory broker in place of the real one, unless TEST_BROKER_URL is set."""
+    if TEST_BROKER_URL:
+        yield
+        return
+    # connect_only: the lifespan starts the broker, as in production.
+    async with {{ {"rabbitmq": "TestRabbitBroker", "kafka": "TestKafkaBroker", "redis": "TestRedisBroker", "nats": "TestNatsBroker"}[cookiecutter.broker] }}(application.state.broker, connect_only=True):
+        yield
+{%- endif %}
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
+{%- if cookiecutter.broker != "none" %}
+    async with test_broker(application), application.router.lifespan_context(application):
+        async with asyncio.timeout(BROKER_CONNECT_TIMEOUT_SECONDS):
+            await application.state.events.connection.connected.wait()
+{%- else %}
     async with application.router.lifespan_context(application):
+{%- endif %}
 {%- if cookiecutter.database == "postgres" %}
         yield application
         async with application.state.engine.begin() as connection:

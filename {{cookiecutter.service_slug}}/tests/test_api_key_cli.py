@@ -30,7 +30,7 @@ def test_create_list_and_revoke(
     assert main(command, settings) == 0
     out, err = capsys.readouterr()
     key = out.strip()
-    key_id = err.split()[1]
+    key_id = next(line for line in err.splitlines() if line.startswith("Created ")).split()[1]
 
     assert lookup_id_of(key) is not None
     principal = asyncio.run(_authenticate(settings, key))

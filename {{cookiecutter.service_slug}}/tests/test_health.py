@@ -15,6 +15,9 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.main import create_app
+{%- if cookiecutter.broker != "none" %}
+from tests.conftest import UNREACHABLE_BROKER_URL
+{%- endif %}
 {%- else %}
 from fastapi import FastAPI
 {%- endif %}
@@ -32,7 +35,7 @@ async def test_ready_reports_each_dependency(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 200
 {%- if cookiecutter.database == "postgres" %}
-    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"{% if cookiecutter.broker != "none" %}, "broker": "ok"{% endif %}}}
 
 
 async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None:
@@ -41,6 +44,9 @@ async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None
         environment="test",
         database_url="postgresql+asyncpg://user:password@127.0.0.1:1/db",
         database_timeout_seconds=2,
+{%- if cookiecutter.broker != "none" %}
+        broker_url=UNREACHABLE_BROKER_URL,
+{%- endif %}
         _env_file=None,
     )
     app = create_app(settings)
@@ -53,11 +59,23 @@ async def test_ready_is_503_naming_the_database_when_it_is_unreachable() -> None
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
+{%- if cookiecutter.broker != "none" %}
+    assert body["checks"] == {"database": "unavailable", "broker": "unavailable"}
+    assert body["detail"] == "Unavailable: database, broker."
+{%- else %}
     assert body["checks"] == {"database": "unavailable"}
     assert body["detail"] == "Unavailable: database."
+{%- endif %}
     assert health.status_code == 200
 {%- elif cookiecutter.database == "mongo" %}
+{%- if cookiecutter.broker != "none" %}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "ok", "transactions": "ok"},
+    }
+{%- else %}
     assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+{%- endif %}
 
 
 async def test_starts_while_mongodb_is_down_and_reports_503() -> None:
@@ -66,6 +84,9 @@ async def test_starts_while_mongodb_is_down_and_reports_503() -> None:
         environment="test",
         mongodb_url="mongodb://127.0.0.1:1",
         mongodb_timeout_seconds=0.5,
+{%- if cookiecutter.broker != "none" %}
+        broker_url=UNREACHABLE_BROKER_URL,
+{%- endif %}
         _env_file=None,
     )
     app = create_app(settings)
@@ -79,12 +100,25 @@ async def test_starts_while_mongodb_is_down_and_reports_503() -> None:
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
+{%- if cookiecutter.broker != "none" %}
+    assert body["checks"] == {
+        "database": "unavailable",
+        "broker": "unavailable",
+        "transactions": "unavailable",
+    }
+    assert body["detail"] == "Unavailable: database, broker, transactions."
+{%- else %}
     assert body["checks"] == {"database": "unavailable"}
     assert body["detail"] == "Unavailable: database."
+{%- endif %}
     assert health.status_code == 200
     assert not indexes_created
 {%- else %}
+{%- if cookiecutter.broker != "none" %}
+    assert response.json() == {"status": "ready", "checks": {"broker": "ok"}}
+{%- else %}
     assert response.json() == {"status": "ready", "checks": {}}
+{%- endif %}
 
 
 async def test_ready_is_503_naming_the_failing_check(

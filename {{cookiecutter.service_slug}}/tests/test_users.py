@@ -145,6 +145,9 @@ async def test_openapi_declares_the_scheme_and_every_protected_operation(
         ("get", "/health"),
         ("get", "/ready"),
         ("get", "/metrics"),
+{%- if cookiecutter.broker != "none" %}
+        ("get", "/asyncapi.json"),
+{%- endif %}
     }
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():

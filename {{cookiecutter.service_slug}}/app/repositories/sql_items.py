@@ -18,6 +18,11 @@ from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+{% if cookiecutter.broker != "none" -%}
+from app.events import sql_outbox
+from app.events.outbox import OutboxSignal
+from app.events.schema import item_changed, item_deleted
+{% endif -%}
 from app.models.item import Item, ItemId, ItemPage, NewItem
 from app.repositories.items import DuplicateNameError
 from app.repositories.tables import items
@@ -78,14 +83,23 @@ class _DriverReads:
 
 
 class SqlItemRepository:
+{%- if cookiecutter.broker != "none" %}
+    """Every change stages its event in the outbox, in the change's transaction."""
+{% endif %}
     def __init__(
         self,
         engine: AsyncEngine,
+{%- if cookiecutter.broker != "none" %}
+        outbox_signal: OutboxSignal,
+{%- endif %}
         read_pool: asyncpg.Pool | None = None,
         *,
         read_timeout_seconds: float | None = None,
     ) -> None:
         self._engine = engine
+{%- if cookiecutter.broker != "none" %}
+        self._outbox_signal = outbox_signal
+{%- endif %}
         # Single-statement reads need no transaction: autocommit saves the BEGIN and
         # ROLLBACK round trips that would otherwise triple the cost of a read.
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -131,8 +145,14 @@ class SqlItemRepository:
         try:
             async with self._engine.begin() as connection:
                 row = (await connection.execute(_INSERT, values)).one()
+{%- if cookiecutter.broker != "none" %}
+                await sql_outbox.stage(connection, item_changed("item.created", _to_item(row)))
+{%- endif %}
         except IntegrityError as error:
             raise DuplicateNameError(new_item.name) from error
+{%- if cookiecutter.broker != "none" %}
+        self._outbox_signal.notify()
+{%- endif %}
         return _to_item(row)
 
     async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
@@ -145,11 +165,29 @@ class SqlItemRepository:
         try:
             async with self._engine.begin() as connection:
                 row = (await connection.execute(statement)).first()
+{%- if cookiecutter.broker != "none" %}
+                if row is None:
+                    return None
+                await sql_outbox.stage(connection, item_changed("item.updated", _to_item(row)))
+        except IntegrityError as error:
+            raise DuplicateNameError(str(changes.get("name"))) from error
+        self._outbox_signal.notify()
+        return _to_item(row)
+{%- else %}
         except IntegrityError as error:
             raise DuplicateNameError(str(changes.get("name"))) from error
         return None if row is None else _to_item(row)
+{%- endif %}
 
     async def delete(self, item_id: ItemId) -> bool:
         async with self._engine.begin() as connection:
             result = await connection.execute(_DELETE, {"item_id": item_id})
+{%- if cookiecutter.broker != "none" %}
+            if result.rowcount == 0:
+                return False
+            await sql_outbox.stage(connection, item_deleted(item_id))
+        self._outbox_signal.notify()
+        return True
+{%- else %}
         return result.rowcount > 0
+{%- endif %}

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+{%- if cookiecutter.broker != "none" %}
+    JSON,
+{%- endif %}
     BigInteger,
 {%- if cookiecutter.auth == "jwt" %}
     Boolean,
@@ -12,13 +15,16 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
-{%- if cookiecutter.auth == "jwt" %}
+{%- if cookiecutter.auth == "jwt" or cookiecutter.broker != "none" %}
     Index,
 {%- endif %}
     Integer,
     MetaData,
     String,
     Table,
+{%- if cookiecutter.broker != "none" %}
+    text,
+{%- endif %}
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -110,5 +116,36 @@ api_keys = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
+)
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+
+# Transactional outbox: an item change and its event commit together; the relay
+# publishes rows in id order and stamps sent_at (see app/events/relay.py).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    # Partial: the relay's scan touches only unsent rows, however long the history.
+    Index(
+        "ix_outbox_pending",
+        "id",
+        postgresql_where=text("sent_at IS NULL"),
+        sqlite_where=text("sent_at IS NULL"),
+    ),
+)
+
+# Events the consumer already handled: the primary key turns a redelivery into a no-op.
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("processed_at", UTCDateTime(), nullable=False),
 )
 {%- endif %}

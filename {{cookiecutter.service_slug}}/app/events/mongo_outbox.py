@@ -1,0 +1,110 @@
+"""The outbox and processed-event records in MongoDB.
+
+`stage` runs in the session of the item change, inside a multi-document
+transaction, so both commit or neither does. Transactions need a replica set
+(a single-node one is enough; MongoDB Atlas always is one). Sequence numbers
+come from a counter document bumped in the same transaction: concurrent
+changes serialize on it, which gives the outbox the order of their commits.
+Sent events and processed-event records expire through TTL indexes (app/mongo.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from app.events.outbox import OutboxBatch
+from app.events.schema import ItemEvent, PendingEvent
+from app.mongo import COUNTERS, OUTBOX, PROCESSED_EVENTS, Document
+
+
+class TransactionsUnsupportedError(RuntimeError):
+    """The server is a standalone mongod: item changes cannot commit with their events."""
+
+
+async def check_transactions(client: AsyncMongoClient[Document], timeout_seconds: float) -> None:
+    """Readiness: the server is a replica set member or a mongos, so transactions work.
+
+    On a standalone server every item write fails; this check names the cause.
+    """
+    async with asyncio.timeout(timeout_seconds):
+        hello = await client.admin.command("hello")
+    if "setName" not in hello and hello.get("msg") != "isdbgrid":
+        raise TransactionsUnsupportedError(
+            "MongoDB runs standalone: the outbox needs a replica set (mongod --replSet)"
+        )
+
+
+async def stage(
+    database: AsyncDatabase[Document], session: AsyncClientSession, event: PendingEvent
+) -> None:
+    counter = await database[COUNTERS].find_one_and_update(
+        {"_id": OUTBOX},
+        {"$inc": {"value": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    assert counter is not None, "an upsert returning the document after the update"
+    await database[OUTBOX].insert_one(
+        {
+            "_id": counter["value"],
+            "event_id": str(event.event_id),
+            "type": event.type,
+            "item_id": event.item_id,
+            "occurred_at": event.occurred_at,
+            "payload": event.payload,
+            "sent_at": None,
+        },
+        session=session,
+    )
+
+
+def _to_event(document: Document) -> ItemEvent:
+    return ItemEvent(
+        event_id=uuid.UUID(document["event_id"]),
+        type=document["type"],
+        occurred_at=document["occurred_at"],
+        item_id=document["item_id"],
+        sequence=document["_id"],
+        payload=document["payload"],
+    )
+
+
+class MongoOutbox:
+    """Every replica's relay reads the outbox; two publishing at once only duplicate events."""
+
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._outbox = database[OUTBOX]
+
+    @asynccontextmanager
+    async def claim(self, limit: int) -> AsyncIterator[OutboxBatch]:
+        cursor = self._outbox.find({"sent_at": None}).sort("_id", ASCENDING).limit(limit)
+        batch = OutboxBatch(events=[_to_event(document) for document in await cursor.to_list()])
+        yield batch
+        if batch.sent:
+            await self._outbox.update_many(
+                {"_id": {"$in": batch.sent}}, {"$set": {"sent_at": datetime.now(UTC)}}
+            )
+
+
+class MongoProcessedEvents:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._processed = database[PROCESSED_EVENTS]
+
+    async def record(self, event_id: uuid.UUID) -> bool:
+        try:
+            await self._processed.insert_one(
+                {"_id": str(event_id), "processed_at": datetime.now(UTC)}
+            )
+        except DuplicateKeyError:
+            return False
+        return True

@@ -1,0 +1,63 @@
+"""The item event contract, version 1: one JSON object per message.
+
+Consumers rely on these field names and meanings; a breaking change gets a new
+`version` (and, while both are published, a new type), never an edit in place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.models.item import Item, ItemId
+from app.schemas.item import ItemRead
+
+ItemEventType = Literal["item.created", "item.updated", "item.deleted"]
+
+
+class ItemEvent(BaseModel):
+    """An item changed. `payload` is the item as the API returns it; `{"id": ...}` when deleted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID = Field(description="Unique per event: consumers de-duplicate on it.")
+    type: ItemEventType
+    version: Literal[1] = 1
+    occurred_at: AwareDatetime
+    item_id: str
+    sequence: int = Field(
+        description="Outbox position: grows with every event, so per item it orders the changes."
+    )
+    payload: dict[str, Any]
+
+    @property
+    def action(self) -> str:
+        """`created`, `updated` or `deleted`: the last part of routing keys and subjects."""
+        return self.type.removeprefix("item.")
+
+
+class PendingEvent(BaseModel):
+    """An event before the outbox gives it its sequence number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: ItemEventType
+    occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    item_id: str
+    payload: dict[str, Any]
+
+    def with_sequence(self, sequence: int) -> ItemEvent:
+        return ItemEvent(**self.model_dump(), sequence=sequence)
+
+
+def item_changed(type_: Literal["item.created", "item.updated"], item: Item) -> PendingEvent:
+    payload = ItemRead.model_validate(item).model_dump(mode="json")
+    return PendingEvent(type=type_, item_id=str(item.id), payload=payload)
+
+
+def item_deleted(item_id: ItemId) -> PendingEvent:
+    return PendingEvent(type="item.deleted", item_id=str(item_id), payload={"id": item_id})

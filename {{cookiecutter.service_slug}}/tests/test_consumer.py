@@ -1,0 +1,104 @@
+"""The example consumer: another service's deletions, handled once each; poison messages parked."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+{%- if cookiecutter.broker == "rabbitmq" %}
+from faststream.rabbit import ExchangeType, RabbitExchange
+{%- endif %}
+
+from app.events.consumer import PoisonMessageError, UpstreamDeletions
+{%- if cookiecutter.broker == "nats" %}
+from app.events.nats import stream_name
+{%- endif %}
+from app.events.schema import ItemEventType
+from tests.conftest import TEST_BROKER_URL
+from tests.eventing import eventually
+
+
+def upstream_event(type_: ItemEventType = "item.deleted", item_id: str = "77") -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": type_,
+        "version": 1,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "item_id": item_id,
+        "sequence": 1,
+        "payload": {"id": item_id},
+    }
+
+
+async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> None:
+    """Publish as the upstream service would, to the destination the consumer follows."""
+    upstream = app.state.settings.broker_upstream_prefix
+{%- if cookiecutter.broker == "rabbitmq" %}
+    exchange = RabbitExchange(upstream, type=ExchangeType.TOPIC, durable=True)
+    await app.state.broker.publish(message, exchange=exchange, routing_key="items.deleted")
+{%- elif cookiecutter.broker == "kafka" %}
+    # One key: one partition, so the messages arrive in the order they were sent.
+    await app.state.broker.publish(message, topic=f"{upstream}.items", key=b"77")
+{%- elif cookiecutter.broker == "redis" %}
+    await app.state.broker.publish(message, stream=f"{upstream}.items")
+{%- else %}
+    await app.state.broker.publish(
+        message, subject=f"{upstream}.items.deleted", stream=stream_name(upstream)
+    )
+{%- endif %}
+
+
+async def test_an_upstream_deletion_is_handled_once_however_often_it_arrives(
+    app: FastAPI,
+) -> None:
+    deletions: UpstreamDeletions = app.state.events.deletions
+    event, later = upstream_event(), upstream_event()
+
+    await publish_upstream(app, event)
+    await publish_upstream(app, event)  # a redelivery
+    await publish_upstream(app, later)
+    await eventually(lambda: deletions.handled >= 2)
+
+    # `later` came after the duplicate on the same queue, so the duplicate was seen and ignored.
+    assert deletions.handled == 2
+    assert await deletions.handle(json.dumps(event).encode()) is False
+
+
+async def test_a_malformed_message_is_parked_and_the_consumer_carries_on(app: FastAPI) -> None:
+    deletions: UpstreamDeletions = app.state.events.deletions
+
+    await publish_upstream(app, b"{not an event")
+    await publish_upstream(app, upstream_event())
+    await eventually(lambda: deletions.handled == 1)
+
+{%- if cookiecutter.broker == "rabbitmq" %}
+    if TEST_BROKER_URL:
+        # RabbitMQ dead-letters the rejected message into the parking queue.
+        parking = await app.state.broker.declare_queue(app.state.events.bus.parking)
+        parked = await parking.get(timeout=5)
+        assert parked.body == b"{not an event"
+{%- else %}
+    if not TEST_BROKER_URL:
+        # The in-memory broker records what was published to the parking destination.
+        parked = app.state.events.bus.parking.mock.call_args.args[0]
+        assert parked == b"{not an event"
+{%- endif %}
+
+
+async def test_events_other_than_deletions_are_ignored(app: FastAPI) -> None:
+    deletions: UpstreamDeletions = app.state.events.deletions
+
+    handled = await deletions.handle(json.dumps(upstream_event("item.created")).encode())
+
+    assert handled is False
+    assert deletions.handled == 0
+
+
+@pytest.mark.parametrize("body", [b"", b"[]", b'{"type": "item.deleted"}', b"\xff"])
+async def test_anything_but_an_item_event_is_poison(app: FastAPI, body: bytes) -> None:
+    with pytest.raises(PoisonMessageError):
+        await app.state.events.deletions.handle(body)

@@ -1,0 +1,175 @@
+{%- if cookiecutter.database == "mongo" %}
+{%- set example_id = '"6650f0c0a0b0c0d0e0f01234"' %}
+{%- else %}
+{%- set example_id = "42" %}
+{%- endif -%}
+"""Each item change stages one event in the outbox, committed with it, that reaches the broker."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.config import Settings
+{%- if cookiecutter.database == "mongo" %}
+from app.events.mongo_outbox import TransactionsUnsupportedError, check_transactions
+{%- endif %}
+from app.events.schema import ItemEvent, PendingEvent, item_deleted
+from app.main import create_app
+{%- if cookiecutter.auth == "jwt" %}
+from tests.conftest import UNREACHABLE_BROKER_URL, add_user, bearer
+{%- else %}
+from tests.conftest import UNREACHABLE_BROKER_URL
+{%- endif %}
+from tests.eventing import next_event
+
+
+async def test_each_change_publishes_one_event_in_order(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    with app.state.events.hub.subscribe() as received:
+        created = (await client.post("/items", json={"name": "widget", "quantity": 1})).json()
+        item = f"/items/{created['id']}"
+        updated = (await client.patch(item, json={"quantity": 2})).json()
+        replaced = (await client.put(item, json={"name": "gadget", "quantity": 3})).json()
+        assert (await client.delete(item)).status_code == 204
+        events = [await next_event(received) for _ in range(4)]
+
+    assert [event.type for event in events] == [
+        "item.created",
+        "item.updated",
+        "item.updated",
+        "item.deleted",
+    ]
+    assert {event.item_id for event in events} == {str(created["id"])}
+    assert [event.payload for event in events] == [
+        created,
+        updated,
+        replaced,
+        {"id": created["id"]},
+    ]
+    sequences = [event.sequence for event in events]
+    assert sequences == sorted(sequences)
+    assert len(set(sequences)) == len({event.event_id for event in events}) == 4
+    assert all(event.version == 1 for event in events)
+
+
+async def test_a_refused_change_publishes_nothing(app: FastAPI, client: httpx.AsyncClient) -> None:
+    with app.state.events.hub.subscribe() as received:
+        first = (await client.post("/items", json={"name": "widget"})).json()
+        duplicate = await client.post("/items", json={"name": "widget"})
+        second = (await client.post("/items", json={"name": "gizmo"})).json()
+        events = [await next_event(received) for _ in range(2)]
+
+    assert duplicate.status_code == 409
+    # A phantom event of the refused insert would sit between the two.
+    assert [event.item_id for event in events] == [str(first["id"]), str(second["id"])]
+
+
+async def test_starts_and_takes_writes_while_the_broker_is_down(
+    app: FastAPI, settings: Settings{% if cookiecutter.auth == "api-key" %}, api_key: str{% endif %}
+) -> None:
+    # `app` only empties the database afterwards; this test runs its own app.
+    down_settings = settings.model_copy(update={"broker_url": UNREACHABLE_BROKER_URL})
+    down = create_app(down_settings)
+    async with down.router.lifespan_context(down):
+        transport = httpx.ASGITransport(app=down)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+{%- if cookiecutter.auth == "jwt" %}
+            client.headers.update(bearer(down, await add_user(down, "writer@example.com")))
+{%- elif cookiecutter.auth == "api-key" %}
+            # The key is in the store (or the settings) both apps share.
+            client.headers["X-API-Key"] = api_key
+{%- endif %}
+            ready = await client.get("/ready")
+            created = await client.post("/items", json={"name": "written while down"})
+        async with down.state.events.outbox.claim(10) as batch:
+            pending = [event.type for event in batch.events]
+        published = down.state.events.relay.published
+
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["broker"] == "unavailable"
+    assert "broker" in ready.json()["detail"]
+    assert created.status_code == 201
+    assert published == 0
+    assert pending == ["item.created"]
+
+
+def test_event_json_follows_the_contract() -> None:
+    event = item_deleted({{ example_id }}).with_sequence(7)
+
+    body = event.model_dump(mode="json")
+
+    assert set(body) == {
+        "event_id",
+        "type",
+        "version",
+        "occurred_at",
+        "item_id",
+        "sequence",
+        "payload",
+    }
+    assert body["type"] == "item.deleted"
+    assert body["item_id"] == "{{ example_id | replace('"', '') }}"
+    assert body["payload"] == {"id": {{ example_id }}}
+    assert body["version"] == 1
+    assert uuid.UUID(body["event_id"]).version == 4
+    assert datetime.fromisoformat(body["occurred_at"]).tzinfo is not None
+    assert ItemEvent.model_validate_json(event.model_dump_json()) == event
+
+
+def test_events_refuse_naive_timestamps() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        PendingEvent(
+            type="item.created",
+            item_id="1",
+            payload={},
+            occurred_at=datetime(2026, 1, 1),
+        )
+    assert PendingEvent(type="item.created", item_id="1", payload={}).occurred_at.tzinfo == UTC
+
+
+async def test_asyncapi_documents_the_published_events(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    document = (await client.get("/asyncapi.json")).json()
+    page = await client.get("/asyncapi")
+
+    assert document["asyncapi"].startswith("3.")
+    assert "ItemEvent" in document["components"]["schemas"]
+    assert app.state.settings.broker_topic_prefix in json.dumps(document["channels"])
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_asyncapi_is_not_served_without_docs(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"docs_enabled": False}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/asyncapi.json")
+
+    assert response.status_code == 404
+{%- if cookiecutter.database == "mongo" %}
+
+
+class StandaloneServer:
+    """Answers `hello` as a standalone mongod does (no replica set name): fault injection."""
+
+    def __init__(self) -> None:
+        self.admin = self
+
+    async def command(self, name: str) -> dict[str, object]:
+        return {"isWritablePrimary": True, "ok": 1.0}
+
+
+async def test_readiness_names_a_standalone_mongodb(app: FastAPI) -> None:
+    await check_transactions(app.state.mongo_client, 5)  # the test server is a replica set
+
+    with pytest.raises(TransactionsUnsupportedError, match="replica set"):
+        await check_transactions(StandaloneServer(), 5)  # type: ignore[arg-type]
+{%- endif %}

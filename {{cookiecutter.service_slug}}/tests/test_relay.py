@@ -1,0 +1,174 @@
+"""The relay against a publisher that fails on purpose (fault injection): retries, order, bounds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.events.outbox import OutboxSignal
+from app.events.relay import Relay, RelayPolicy
+from app.events.schema import ItemEvent
+from tests.eventing import eventually
+
+FAST_RETRIES = RelayPolicy(
+    batch_size=2,
+    poll_seconds=60,
+    first_retry_seconds=0.01,
+    max_retry_seconds=0.04,
+)
+
+
+class FlakyPublisher:
+    """Refuses the first `failures` publishes, as a broker that is down would."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.attempts = 0
+        self.published: list[ItemEvent] = []
+
+    async def __call__(self, event: ItemEvent) -> None:
+        self.attempts += 1
+        if self.failures != 0:
+            self.failures -= 1
+            raise ConnectionError("broker unreachable")
+        self.published.append(event)
+
+
+class HangingPublisher:
+    """Never confirms, as a broker that accepts connections but has stalled."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def __call__(self, event: ItemEvent) -> None:
+        self.attempts += 1
+        await asyncio.Event().wait()
+
+
+@pytest.fixture
+async def paused_app(app: FastAPI) -> FastAPI:
+    """The app with its own relay stopped, so the relay under test is the only one."""
+    await app.state.events.relay.stop(0)
+    return app
+
+
+async def make_changes(client: httpx.AsyncClient) -> list[tuple[str, str]]:
+    first = (await client.post("/items", json={"name": "first"})).json()
+    second = (await client.post("/items", json={"name": "second"})).json()
+    await client.patch(f"/items/{first['id']}", json={"quantity": 7})
+    await client.delete(f"/items/{second['id']}")
+    await client.delete(f"/items/{first['id']}")
+    return [
+        ("item.created", str(first["id"])),
+        ("item.created", str(second["id"])),
+        ("item.updated", str(first["id"])),
+        ("item.deleted", str(second["id"])),
+        ("item.deleted", str(first["id"])),
+    ]
+
+
+async def test_retries_with_capped_backoff_then_publishes_each_event_once_in_order(
+    paused_app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = await make_changes(client)
+    publisher = FlakyPublisher(failures=4)
+    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+
+    with caplog.at_level(logging.WARNING, logger="app.events.relay"):
+        relay.start()
+        await eventually(lambda: len(publisher.published) == len(expected))
+        await relay.stop(1)
+
+    assert [(event.type, event.item_id) for event in publisher.published] == expected
+    sequences = [event.sequence for event in publisher.published]
+    assert sequences == sorted(set(sequences))
+    assert publisher.attempts == len(expected) + 4
+    delays = [
+        record.__dict__["retry_in_seconds"]
+        for record in caplog.records
+        if record.name == "app.events.relay"
+    ]
+    assert delays == [0.01, 0.02, 0.04, 0.04]  # doubling, capped at max_retry_seconds
+    async with paused_app.state.events.outbox.claim(10) as batch:
+        assert batch.events == []
+
+
+async def test_a_failure_mid_batch_keeps_what_was_sent(
+    paused_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await make_changes(client)
+    publisher = FlakyPublisher(failures=0)
+    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    assert await relay.relay_once() is False  # a full batch: maybe more behind it
+
+    publisher.failures = -1  # from now on, every publish fails
+    with pytest.raises(ConnectionError):
+        await relay.relay_once()
+
+    async with paused_app.state.events.outbox.claim(10) as batch:
+        pending = [event.sequence for event in batch.events]
+    assert len(pending) == 3
+    assert min(pending) > max(event.sequence for event in publisher.published)
+
+
+async def test_stop_is_bounded_while_the_broker_hangs(
+    paused_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    expected = await make_changes(client)
+    publisher = HangingPublisher()
+    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay.start()
+    await eventually(lambda: publisher.attempts == 1)
+
+    started = time.monotonic()
+    await relay.stop(flush_seconds=0.5)
+
+    assert 0.4 < time.monotonic() - started < 2
+    async with paused_app.state.events.outbox.claim(10) as batch:
+        assert len(batch.events) == len(expected)  # kept for the next start
+
+
+async def test_stop_gives_up_at_once_while_the_broker_refuses(
+    paused_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await make_changes(client)
+    publisher = FlakyPublisher(failures=-1)  # every publish fails
+    slow_retries = RelayPolicy(first_retry_seconds=30, max_retry_seconds=30)
+    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), slow_retries)
+    relay.start()
+    await eventually(lambda: publisher.attempts == 1)
+
+    started = time.monotonic()
+    await relay.stop(flush_seconds=10)
+
+    # One last attempt, not the rest of the 30 s backoff nor the whole flush budget.
+    assert time.monotonic() - started < 2
+    assert publisher.attempts == 2
+    assert publisher.published == []
+
+
+async def test_stop_flushes_what_is_pending(paused_app: FastAPI, client: httpx.AsyncClient) -> None:
+    publisher = FlakyPublisher(failures=0)
+    signal = OutboxSignal()
+    relay = Relay(paused_app.state.events.outbox, publisher, signal, FAST_RETRIES)
+    relay.start()
+    # Written after the relay went to sleep, without waking it: only the flush sends them.
+    expected = await make_changes(client)
+
+    await relay.stop(flush_seconds=5)
+
+    assert [(event.type, event.item_id) for event in publisher.published] == expected
+
+
+async def test_an_outbox_write_wakes_the_relay_before_its_next_poll(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # The app's relay polls once a minute in the tests: only the wake-up can be this fast.
+    await client.post("/items", json={"name": "prompt"})
+
+    await eventually(lambda: app.state.events.relay.published == 1, seconds=5)
