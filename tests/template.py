@@ -29,6 +29,29 @@ def all_combinations() -> Iterator[dict[str, str]]:
         yield dict(zip(names, values, strict=True))
 
 
+# Options that only fill in text the same way whatever else is chosen (the
+# LICENSE file and one pyproject field). Tier 1 renders every combination of
+# the other options and cycles these through them (decision 0015).
+TEXT_ONLY_OPTIONS = ("license",)
+
+
+def tier1_combinations() -> list[dict[str, str]]:
+    """Every combination of the options that shape files and code; text-only options cycled.
+
+    Each text-only value is offset by the row's index within its block of the
+    fastest-changing option, so it meets every value of every other option.
+    """
+    shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS]
+    fastest = len(CHOICES[shaping[-1]])
+    rows = []
+    for index, values in enumerate(itertools.product(*(CHOICES[name] for name in shaping))):
+        row = dict(zip(shaping, values, strict=True))
+        for name in TEXT_ONLY_OPTIONS:
+            row[name] = CHOICES[name][(index + index // fastest) % len(CHOICES[name])]
+        rows.append({name: row[name] for name in CHOICES})
+    return rows
+
+
 def default_answers() -> dict[str, str]:
     return {name: values[0] for name, values in CHOICES.items()}
 

@@ -21,15 +21,15 @@ from tests.template import (
     MANIFEST_RULES,
     PROJECT_TEMPLATE,
     TEMPLATE_DIR,
-    all_combinations,
     combination_id,
     expected_files,
     project_files,
+    tier1_combinations,
 )
 
 pytestmark = pytest.mark.tier1
 
-COMBINATIONS = list(all_combinations())
+COMBINATIONS = tier1_combinations()
 RESIDUE = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
 # GitHub Actions expressions are legitimate in workflow files, and only there.
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")

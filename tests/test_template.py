@@ -9,12 +9,14 @@ import pytest
 
 from tests.template import (
     CHOICES,
+    TEXT_ONLY_OPTIONS,
     all_combinations,
     all_pairs,
     covering_array,
     database_representatives,
     default_answers,
     pairs_of,
+    tier1_combinations,
 )
 
 pytestmark = pytest.mark.tier1
@@ -24,6 +26,19 @@ def test_all_combinations_is_the_full_product() -> None:
     combinations = list(all_combinations())
     assert len(combinations) == math.prod(len(values) for values in CHOICES.values())
     assert len({tuple(c.items()) for c in combinations}) == len(combinations)
+
+
+def test_tier1_renders_every_combination_of_the_shaping_options_once() -> None:
+    rows = tier1_combinations()
+    shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS]
+    seen = [tuple(row[name] for name in shaping) for row in rows]
+    assert sorted(seen) == sorted(itertools.product(*(CHOICES[name] for name in shaping)))
+    assert default_answers() in rows
+
+
+def test_tier1_meets_every_text_only_value_with_every_other_value() -> None:
+    covered = set().union(*(pairs_of(row) for row in tier1_combinations()))
+    assert covered == all_pairs()
 
 
 def test_covering_array_holds_every_pair_of_option_values() -> None:
