@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -28,7 +30,12 @@ Broker = KafkaBroker
 def create_broker(settings: Settings) -> KafkaBroker:
     # aiokafka's own request timeout stays at its default: joining a consumer group
     # legitimately waits for the rebalance. Publishing is bounded by the relay instead.
-    return KafkaBroker([server.strip() for server in settings.broker_url.split(",")])
+    return KafkaBroker(
+        [server.strip() for server in settings.broker_url.split(",")],
+        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
+        # not FastStream's own plain-text handler on stdout.
+        logger=logging.getLogger(__name__),
+    )
 
 
 class EventBus:

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
@@ -35,6 +37,9 @@ def create_broker(settings: Settings) -> NatsBroker:
         connect_timeout=max(1, round(settings.broker_timeout_seconds)),
         # Keep reconnecting for as long as the process lives; the relay holds events meanwhile.
         max_reconnect_attempts=-1,
+        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
+        # not FastStream's own plain-text handler on stdout.
+        logger=logging.getLogger(__name__),
     )
 
 

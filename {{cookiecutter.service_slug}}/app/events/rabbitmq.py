@@ -11,11 +11,19 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from faststream import AckPolicy
 from faststream.exceptions import RejectMessage
-from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+)
 from faststream.rabbit.annotations import RabbitMessage
 
 from app.config import Settings
@@ -27,7 +35,13 @@ Broker = RabbitBroker
 
 
 def create_broker(settings: Settings) -> RabbitBroker:
-    return RabbitBroker(settings.broker_url, timeout=settings.broker_timeout_seconds)
+    return RabbitBroker(
+        settings.broker_url,
+        timeout=settings.broker_timeout_seconds,
+        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
+        # not FastStream's own plain-text handler on stdout.
+        logger=logging.getLogger(__name__),
+    )
 
 
 class EventBus:
@@ -88,9 +102,14 @@ class EventBus:
             auto_delete=True,
             routing_key="items.#",
         )
-        broker.subscriber(feed, self.exchange, title=f"{group}.websocket:consume")(
-            self.on_own_event
-        )
+        broker.subscriber(
+            feed,
+            self.exchange,
+            # aio-pika runs each delivery as its own task: with one unacknowledged
+            # message at a time, clients get the events in the order they were published.
+            channel=Channel(prefetch_count=1),
+            title=f"{group}.websocket:consume",
+        )(self.on_own_event)
 
     async def declare(self) -> None:
         """Exchanges and the parking queue, so publishing and dead-lettering never hit a 404."""

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from faststream import AckPolicy
@@ -34,6 +35,9 @@ def create_broker(settings: Settings) -> RedisBroker:
         settings.broker_url,
         socket_timeout=settings.broker_timeout_seconds,
         socket_connect_timeout=settings.broker_timeout_seconds,
+        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
+        # not FastStream's own plain-text handler on stdout.
+        logger=logging.getLogger(__name__),
     )
 
 
