@@ -21,7 +21,7 @@ from tests.brokers import QUEUES, KafkaQueue, NatsQueue, Queue, RabbitMQQueue
 from tests.render import render
 from tests.services import BrokerServer
 from tests.test_contract import uvicorn, wait_until
-from tests.test_project import python_for, run
+from tests.test_project import migrate_store, python_for, run
 
 pytestmark = pytest.mark.tier2
 
@@ -117,11 +117,7 @@ def store_env(store: str, project: Path, request: pytest.FixtureRequest) -> dict
         }
     else:
         return {}
-    if store.startswith("postgres"):
-        run(project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", env=env)
-    else:
-        run(project, "uv", "run", "--no-sync", "python", "-m", "app.mongo_migrations", env=env)
-    return env
+    return migrate_store(project, env)
 
 
 def reader_for(kind: str, url: str, prefix: str) -> Queue:

@@ -24,7 +24,7 @@ import pytest
 
 from tests.render import render
 from tests.services import free_port, mongodb_server, stop_process
-from tests.test_project import python_for, run
+from tests.test_project import migrate_store, python_for, run
 
 pytestmark = pytest.mark.contract
 
@@ -123,11 +123,7 @@ def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) 
         }
     else:
         return {}
-    if variant.startswith("postgres"):
-        run(project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", env=env)
-    else:
-        run(project, "uv", "run", "--no-sync", "python", "-m", "app.mongo_migrations", env=env)
-    return env
+    return migrate_store(project, env)
 
 
 @pytest.fixture(

@@ -74,8 +74,21 @@ def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: f
     return result.stdout
 
 
-def run_own_tests(project: Path, env: dict[str, str] | None = None) -> str:
-    """The rendered project's own suite, with coverage (its pyproject enforces the floor)."""
+def migrate_store(project: Path, env: dict[str, str]) -> dict[str, str]:
+    """Run the rendering's migrations on the store `env` points at; returns `env`."""
+    if any(name.endswith("DATABASE_URL") for name in env):
+        run(project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", env=env)
+    else:
+        run(project, "uv", "run", "--no-sync", "python", "-m", "app.mongo_migrations", env=env)
+    return env
+
+
+def run_own_tests(
+    project: Path, env: dict[str, str] | None = None, paths: tuple[str, ...] = ()
+) -> str:
+    """The rendered project's own suite with coverage (its pyproject enforces the floor),
+    or only the test files in `paths`, without."""
+    selection = paths or ("--cov",)
     return run(
         project,
         "uv",
@@ -85,7 +98,7 @@ def run_own_tests(project: Path, env: dict[str, str] | None = None) -> str:
         "-q",
         "-p",
         "no:cacheprovider",
-        "--cov",
+        *selection,
         env=env,
     )
 
@@ -155,19 +168,7 @@ def test_own_event_tests_pass_on_a_real_broker(
     env = {"TEST_BROKER_URL": server.url}
     if answers["database"] == "mongo":
         env["TEST_MONGODB_URL"] = request.getfixturevalue("mongodb_url")
-    output = run(
-        project,
-        "uv",
-        "run",
-        "--no-sync",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        *EVENT_TESTS,
-        env=env,
-    )
-    assert_everything_passed(output)
+    assert_everything_passed(run_own_tests(project, env, EVENT_TESTS))
 
 
 @contextlib.contextmanager
