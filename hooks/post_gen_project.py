@@ -1,8 +1,9 @@
 """Shape the rendered project to the answers.
 
-Removes the files of features that were not chosen (as declared by the
-`_manifest` rules in cookiecutter.json), writes a .env with fresh secrets and
-prints next steps.
+Fills each variant destination from the source its answers choose, removes the
+files of features that were not chosen (both as declared by the `_manifest`
+rules in cookiecutter.json), writes a .env with fresh secrets and prints next
+steps.
 """
 
 from __future__ import annotations
@@ -32,6 +33,40 @@ def paths_to_remove(rules: list[dict], answers: dict[str, str]) -> list[str]:
     owned = {path for rule in rules for path in rule["paths"]}
     kept = {path for rule in rules if rule_matches(rule, answers) for path in rule["paths"]}
     return sorted(owned - kept)
+
+
+class ManifestError(Exception):
+    """The manifest asks for something impossible: a template bug, not a bad answer."""
+
+
+def variant_moves(rules: list[dict], answers: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Which variant source fills which destination, and the sources left unused.
+
+    A destination is filled by the one matching rule that names it; two
+    matching rules for one destination are a template bug.
+    """
+    moves: dict[str, str] = {}
+    unused: list[str] = []
+    for rule in rules:
+        chosen = rule_matches(rule, answers)
+        for destination, source in rule.get("variants", {}).items():
+            if not chosen:
+                unused.append(source)
+            elif destination in moves:
+                raise ManifestError(
+                    f"{destination} is filled twice: from {moves[destination]} and {source}"
+                )
+            else:
+                moves[destination] = source
+    return moves, unused
+
+
+def fill_variant_destinations() -> None:
+    moves, unused = variant_moves(MANIFEST_RULES, ANSWERS)
+    for destination, source in moves.items():
+        (PROJECT_DIR / source).replace(PROJECT_DIR / destination)
+    for source in unused:
+        (PROJECT_DIR / source).unlink()
 
 
 def remove_unselected_features() -> None:
@@ -122,6 +157,7 @@ def print_next_steps(api_key: str | None) -> None:
 
 
 def main() -> int:
+    fill_variant_destinations()
     remove_unselected_features()
     remove_empty_directories()
     print_next_steps(write_env_file())

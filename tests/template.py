@@ -129,20 +129,45 @@ def _kept_paths(answers: Mapping[str, str]) -> set[str]:
     return {path for rule in MANIFEST_RULES if _matches(rule, answers) for path in rule["paths"]}
 
 
+def variant_sources() -> dict[str, str]:
+    """Every variant source in the manifest, mapped to the destination it fills."""
+    return {
+        source: destination
+        for rule in MANIFEST_RULES
+        for destination, source in rule.get("variants", {}).items()
+    }
+
+
+def filled_destinations(answers: Mapping[str, str]) -> list[str]:
+    """Destinations the answers fill, once per matching rule (a repeat is a manifest bug)."""
+    return [
+        destination
+        for rule in MANIFEST_RULES
+        if _matches(rule, answers)
+        for destination in rule.get("variants", {})
+    ]
+
+
 def expected_files(answers: Mapping[str, str]) -> set[str]:
-    """Template files whose every listed owner (the file or a folder above it) is kept.
+    """Template files and filled destinations whose every listed owner is kept.
 
     A listed path is kept when some rule listing it matches the answers, so a
     file listed under a kept folder can still be dropped by its own rule
     (`k8s/base/migrate-job.yaml` inside `k8s`), as the post-gen hook does.
+    Variant sources never survive: the chosen one is moved to its destination.
     """
     owned = {path for rule in MANIFEST_RULES for path in rule["paths"]}
     kept = _kept_paths(answers)
+    candidates = (template_files() - set(variant_sources())) | set(filled_destinations(answers))
     return {
-        path
-        for path in template_files()
-        if all(owner in kept for owner in owned if _owns(owner, path))
+        path for path in candidates if all(owner in kept for owner in owned if _owns(owner, path))
     } | GENERATED_FILES
+
+
+def listed_by_manifest(path: str) -> bool:
+    """A template file some rule names: as a path, under a listed folder, or as a variant source."""
+    owned = {owner for rule in MANIFEST_RULES for owner in rule["paths"]}
+    return path in variant_sources() or any(_owns(owner, path) for owner in owned)
 
 
 def _matches(rule: Mapping[str, Any], answers: Mapping[str, str]) -> bool:

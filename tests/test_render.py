@@ -21,10 +21,14 @@ from tests.template import (
     MANIFEST_RULES,
     PROJECT_TEMPLATE,
     TEMPLATE_DIR,
+    all_combinations,
     combination_id,
     expected_files,
+    filled_destinations,
     project_files,
+    template_files,
     tier1_combinations,
+    variant_sources,
 )
 
 pytestmark = pytest.mark.tier1
@@ -209,6 +213,51 @@ def test_every_manifest_path_exists_in_the_template() -> None:
         if not (PROJECT_TEMPLATE / path).exists()
     ]
     assert missing == []
+
+
+# A variant source sits beside its destination, named `<stem>+<label><suffix>`:
+# listing a folder shows every variant of a file next to where it lands.
+VARIANT_SOURCE = re.compile(r"(?P<stem>[^/+]+)\+(?P<label>[a-z0-9-]+)(?P<suffix>\.[a-z]+)")
+
+
+def test_every_variant_source_exists_beside_its_destination_and_is_listed_once() -> None:
+    listed = [
+        (destination, source)
+        for rule in MANIFEST_RULES
+        for destination, source in rule.get("variants", {}).items()
+    ]
+    problems = []
+    for destination, source in listed:
+        name = VARIANT_SOURCE.fullmatch(Path(source).name)
+        if not (PROJECT_TEMPLATE / source).is_file():
+            problems.append(f"{source}: missing")
+        if name is None or Path(source).parent != Path(destination).parent:
+            problems.append(f"{source}: not named <stem>+<label><suffix> beside {destination}")
+        elif name["stem"] + name["suffix"] != Path(destination).name:
+            problems.append(f"{source}: does not fill a file named like {destination}")
+        if (PROJECT_TEMPLATE / destination).exists():
+            problems.append(f"{destination}: a template file and a variant destination")
+    sources = [source for _, source in listed]
+    problems += [f"{source}: listed twice" for source in set(sources) if sources.count(source) > 1]
+    assert problems == []
+
+
+def test_every_file_named_like_a_variant_source_is_one() -> None:
+    unlisted = [
+        path
+        for path in template_files()
+        if VARIANT_SOURCE.fullmatch(Path(path).name) and path not in variant_sources()
+    ]
+    assert unlisted == []
+
+
+def test_every_combination_fills_each_variant_destination_at_most_once() -> None:
+    repeated = {
+        combination_id(answers): sorted({d for d in filled if filled.count(d) > 1})
+        for answers in all_combinations()
+        if len(filled := filled_destinations(answers)) != len(set(filled))
+    }
+    assert repeated == {}
 
 
 def test_every_option_value_in_the_manifest_is_a_real_choice() -> None:
