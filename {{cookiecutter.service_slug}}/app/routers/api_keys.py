@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from app.auth.security import Admin
-from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep, PaginationDep
+from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep
+from app.parameters import PaginationDep
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.schemas.problem import Problem
 

@@ -4,8 +4,9 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
-from app.dependencies import ItemIdPath, ItemReader, ItemWriter, PaginationDep
+from app.dependencies import ItemReader, ItemWriter
 from app.models.item import NewItem
+from app.parameters import ItemIdPath, PaginationDep
 from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
 from app.schemas.problem import Problem
 from app.services.audit import record_item_event

@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from app.auth.dependencies import Admin, CurrentUser
-from app.dependencies import PaginationDep, UserIdPath, UserServiceDep
+from app.dependencies import UserIdPath, UserServiceDep
+from app.parameters import PaginationDep
 from app.schemas.problem import Problem
 from app.schemas.user import UserAdminUpdate, UserCreate, UserList, UserRead, UserUpdateMe
 

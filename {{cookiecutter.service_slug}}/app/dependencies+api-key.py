@@ -1,0 +1,40 @@
+"""Dependencies for routers, as Annotated aliases: `service: ItemReader`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import {% if cookiecutter.database != "none" %}Depends, Path, {% endif %}Request, Security
+
+from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+from app.auth.security import get_principal
+from app.container import container_of
+from app.models.api_key import {% if cookiecutter.database != "none" %}ApiKeyId, {% endif %}Principal
+{%- if cookiecutter.database != "none" %}
+from app.services.api_keys import ApiKeyService
+{%- endif %}
+from app.services.items import ItemService
+
+# Dependencies are `async def` even without awaiting anything: FastAPI runs plain
+# `def` dependencies in a thread pool, a thread hop per request for no benefit.
+
+
+async def get_item_service(
+    request: Request, _: Annotated[Principal, Security(get_principal)]
+) -> ItemService:
+    # Scopes come from the aliases below; keys are service identities, items have no owner.
+    return ItemService(container_of(request).items)
+
+
+ItemReader = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_READ])]
+ItemWriter = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_WRITE])]
+{%- if cookiecutter.database != "none" %}
+
+
+async def get_api_key_service(request: Request) -> ApiKeyService:
+    return ApiKeyService(container_of(request).auth.api_keys)
+
+
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
+ApiKeyIdPath = Annotated[ApiKeyId, Path(min_length=1, max_length=36, description="API key id.")]
+{%- endif %}

@@ -1,0 +1,1 @@
+"""Settings by feature, combined into `app.config.Settings`."""

@@ -1,0 +1,19 @@
+"""auth=api-key without a database: keys are configuration (API_KEYS), nothing to store or cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.repositories.settings_api_keys import SettingsApiKeys
+from app.services.api_key_auth import ApiKeyAuthenticator
+from app.wiring.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class AuthComponents:
+    authenticator: ApiKeyAuthenticator
+
+
+def build_auth(settings: Settings, store: Store) -> AuthComponents:
+    return AuthComponents(authenticator=ApiKeyAuthenticator(SettingsApiKeys(settings.api_keys)))

@@ -1,0 +1,26 @@
+"""auth=jwt: users and refresh tokens in memory: restarting signs everyone out, and the access-token verifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.auth.tokens import TokenVerifier
+from app.config import Settings
+from app.repositories.memory_users import MemoryRefreshTokenRepository, MemoryUserRepository
+from app.repositories.users import RefreshTokenRepository, UserRepository
+from app.wiring.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class AuthComponents:
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    token_verifier: TokenVerifier
+
+
+def build_auth(settings: Settings, store: Store) -> AuthComponents:
+    return AuthComponents(
+        users=MemoryUserRepository(),
+        refresh_tokens=MemoryRefreshTokenRepository(),
+        token_verifier=TokenVerifier(settings),
+    )

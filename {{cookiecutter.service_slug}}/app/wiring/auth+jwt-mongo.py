@@ -1,0 +1,26 @@
+"""auth=jwt: users and refresh tokens in MongoDB, and the access-token verifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.auth.tokens import TokenVerifier
+from app.config import Settings
+from app.repositories.mongo_users import MongoRefreshTokenRepository, MongoUserRepository
+from app.repositories.users import RefreshTokenRepository, UserRepository
+from app.wiring.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class AuthComponents:
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    token_verifier: TokenVerifier
+
+
+def build_auth(settings: Settings, store: Store) -> AuthComponents:
+    return AuthComponents(
+        users=MongoUserRepository(store.database),
+        refresh_tokens=MongoRefreshTokenRepository(store.database),
+        token_verifier=TokenVerifier(settings),
+    )

@@ -1,0 +1,26 @@
+"""auth=jwt: users and refresh tokens on the database's engine, and the access-token verifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.auth.tokens import TokenVerifier
+from app.config import Settings
+from app.repositories.sql_users import SqlRefreshTokenRepository, SqlUserRepository
+from app.repositories.users import RefreshTokenRepository, UserRepository
+from app.wiring.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class AuthComponents:
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    token_verifier: TokenVerifier
+
+
+def build_auth(settings: Settings, store: Store) -> AuthComponents:
+    return AuthComponents(
+        users=SqlUserRepository(store.engine),
+        refresh_tokens=SqlRefreshTokenRepository(store.engine),
+        token_verifier=TokenVerifier(settings),
+    )

@@ -1,0 +1,28 @@
+"""Events without a database: an in-memory outbox, lost on restart like the items (see README)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from app.config import Settings
+from app.container import OpenedEvents
+from app.events.{{ cookiecutter.broker }} import Broker
+from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
+from app.events.outbox import OutboxSignal
+from app.events.runtime import EventRuntime
+from app.repositories.memory_items import MemoryItemRepository
+from app.wiring.store import Store
+
+
+@asynccontextmanager
+async def open_events(settings: Settings, broker: Broker, store: Store) -> AsyncIterator[OpenedEvents]:
+    outbox, signal = MemoryOutbox(), OutboxSignal()
+    runtime = EventRuntime(settings, broker, outbox, MemoryProcessedEvents(), signal)
+    runtime.start()
+    try:
+        yield OpenedEvents(
+            runtime, MemoryItemRepository(outbox, signal), {"broker": runtime.connection.ping}
+        )
+    finally:
+        await runtime.stop()

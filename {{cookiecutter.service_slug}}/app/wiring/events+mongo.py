@@ -1,0 +1,34 @@
+"""Events on MongoDB: the outbox and processed-events collections (transactions), the relay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from app.config import Settings
+from app.container import OpenedEvents
+from app.events.{{ cookiecutter.broker }} import Broker
+from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents, check_transactions
+from app.events.outbox import OutboxSignal
+from app.events.runtime import EventRuntime
+from app.repositories.mongo_items import MongoItemRepository
+from app.wiring.store import Store
+
+
+@asynccontextmanager
+async def open_events(settings: Settings, broker: Broker, store: Store) -> AsyncIterator[OpenedEvents]:
+    signal = OutboxSignal()
+    runtime = EventRuntime(
+        settings, broker, MongoOutbox(store.database), MongoProcessedEvents(store.database), signal
+    )
+    readiness_checks = {
+        "broker": runtime.connection.ping,
+        # The outbox needs multi-document transactions: a standalone server cannot take writes.
+        "transactions": partial(check_transactions, store.client, settings.mongodb_timeout_seconds),
+    }
+    runtime.start()
+    try:
+        yield OpenedEvents(runtime, MongoItemRepository(store.database, signal), readiness_checks)
+    finally:
+        await runtime.stop()

@@ -1,0 +1,31 @@
+"""Events on PostgreSQL (SQLite locally): the outbox and processed-events tables, the relay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from app.config import Settings
+from app.container import OpenedEvents
+from app.events.{{ cookiecutter.broker }} import Broker
+from app.events.outbox import OutboxSignal
+from app.events.runtime import EventRuntime
+from app.events.sql_outbox import SqlOutbox, SqlProcessedEvents
+from app.repositories.sql_items import SqlItemRepository
+from app.wiring.store import Store
+
+
+@asynccontextmanager
+async def open_events(settings: Settings, broker: Broker, store: Store) -> AsyncIterator[OpenedEvents]:
+    signal = OutboxSignal()
+    items = SqlItemRepository(
+        store.engine, signal, store.read_pool, read_timeout_seconds=settings.database_timeout_seconds
+    )
+    runtime = EventRuntime(
+        settings, broker, SqlOutbox(store.engine), SqlProcessedEvents(store.engine), signal
+    )
+    runtime.start()
+    try:
+        yield OpenedEvents(runtime, items, {"broker": runtime.connection.ping})
+    finally:
+        await runtime.stop()
