@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from app.config import Settings, get_settings
+from app.container import container_of_app
 from app.errors import DomainError
 from app.logging import configure_logging
 from app.main import create_app
@@ -29,8 +30,8 @@ async def create_superuser(settings: Settings, email: str, password: str) -> Use
     # Standard output carries the command's result only; logs go to standard error.
     configure_logging(settings.log_level, stream=sys.stderr)
     async with app.router.lifespan_context(app):
-        state = app.state
-        service = UserService(state.user_repository, state.refresh_token_repository, settings)
+        auth = container_of_app(app).auth
+        service = UserService(auth.users, auth.refresh_tokens, settings)
         return await service.create(email, password, None, is_superuser=True)
 
 
@@ -87,6 +88,7 @@ from collections.abc import Sequence
 from app.auth.api_keys import KEY_PREFIX
 from app.auth.scopes import SCOPES
 from app.config import Settings, get_settings
+from app.container import container_of_app
 from app.errors import DomainError
 from app.logging import configure_logging
 from app.main import create_app
@@ -123,7 +125,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
     # Standard output carries the command's result only; logs go to standard error.
     configure_logging(settings.log_level, stream=sys.stderr)
     async with app.router.lifespan_context(app):
-        service = ApiKeyService(app.state.api_key_repository)
+        service = ApiKeyService(container_of_app(app).auth.api_keys)
         if args.command == "create-api-key":
             created = await service.create(args.name, args.scopes)
             print(f"Created {describe(created.api_key)}", file=sys.stderr)

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from app.auth.api_keys import hash_api_key
 from app.auth.scopes import ADMIN, ITEMS_READ
+from app.container import container_of_app
 from app.errors import ScopeError
 from app.repositories.cached_api_keys import CachedApiKeyRepository
 {%- if cookiecutter.database == "mongo" %}
@@ -22,7 +23,7 @@ from app.repositories.sql_api_keys import SqlApiKeyRepository
 {%- endif %}
 from app.services.api_key_auth import ApiKeyAuthenticator
 from app.services.api_keys import ApiKeyService
-from tests.conftest import add_api_key
+from tests.plugins.auth import add_api_key
 
 PROBLEM = "application/problem+json"
 LISTED_FIELDS = {"id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"}
@@ -41,9 +42,9 @@ def store(
 ) -> {{ store }}:
     """The app's store without the cache in front: what another process would write to."""
 {%- if cookiecutter.database == "postgres" %}
-    return repository(app.state.engine)
+    return repository(container_of_app(app).store.engine)
 {%- else %}
-    return repository(app.state.mongo_client[app.state.settings.mongodb_database])
+    return repository(container_of_app(app).store.database)
 {%- endif %}
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from app.auth.api_keys import lookup_id_of
 from app.cli import main
 from app.config import Settings
+from app.container import container_of_app
 from app.main import create_app
 from app.models.api_key import Principal
 
@@ -18,7 +19,7 @@ from app.models.api_key import Principal
 async def _authenticate(settings: Settings, key: str) -> Principal | None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        principal: Principal | None = await app.state.api_key_authenticator.authenticate(key)
+        principal: Principal | None = await container_of_app(app).auth.authenticator.authenticate(key)
         return principal
 
 

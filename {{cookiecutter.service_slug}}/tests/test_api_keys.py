@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.main import create_app
 {%- if cookiecutter.database == "none" %}
-from tests.conftest import READ_ONLY_ENTRY, READ_ONLY_KEY, READ_WRITE_KEY
+from tests.plugins.auth import READ_ONLY_ENTRY, READ_ONLY_KEY, READ_WRITE_KEY
 {%- else %}
-from tests.conftest import add_api_key
+from tests.plugins.auth import add_api_key
 {%- endif %}
 
 PROBLEM = "application/problem+json"

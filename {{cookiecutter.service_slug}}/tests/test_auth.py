@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth import passwords
+from app.container import container_of_app
 from app.models.user import User
-from tests.conftest import PASSWORD, add_user
+from tests.plugins.auth import PASSWORD, add_user
 
 
 async def login(
@@ -97,7 +98,7 @@ async def test_unknown_email_still_verifies_a_dummy_hash(
 async def test_deactivated_user_cannot_log_in(
     anonymous_client: httpx.AsyncClient, app: FastAPI, user: User
 ) -> None:
-    await app.state.user_repository.update(user.id, {"is_active": False})
+    await container_of_app(app).auth.users.update(user.id, {"is_active": False})
 
     assert_invalid_grant(await login(anonymous_client, user.email))
 

@@ -10,8 +10,9 @@ import pytest
 from app.auth import passwords
 from app.cli import main
 from app.config import Settings
+from app.container import container_of_app
 from app.main import create_app
-from tests.conftest import PASSWORD
+from tests.plugins.auth import PASSWORD
 
 EMAIL = "root@example.com"
 
@@ -20,9 +21,9 @@ async def _take_user(settings: Settings, email: str) -> tuple[bool, bool]:
     """(is_superuser, password verifies), then delete the user so no other test sees it."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        user = await app.state.user_repository.get_by_email(email)
+        user = await container_of_app(app).auth.users.get_by_email(email)
         assert user is not None
-        await app.state.user_repository.delete(user.id)
+        await container_of_app(app).auth.users.delete(user.id)
         return user.is_superuser, await passwords.verify_password(PASSWORD, user.password_hash)
 
 

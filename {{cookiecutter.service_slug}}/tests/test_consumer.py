@@ -13,12 +13,14 @@ from fastapi import FastAPI
 from faststream.rabbit import ExchangeType, RabbitExchange
 {%- endif %}
 
+from app.container import container_of_app
 from app.events.consumer import PoisonMessageError, UpstreamDeletions
 {%- if cookiecutter.broker == "nats" %}
 from app.events.nats import stream_name
 {%- endif %}
 from app.events.schema import ItemEventType
-from tests.conftest import TEST_BROKER_URL
+from app.wiring import wiring_of
+from tests.plugins.broker import TEST_BROKER_URL
 from tests.eventing import eventually
 
 
@@ -36,17 +38,17 @@ def upstream_event(type_: ItemEventType = "item.deleted", item_id: str = "77") -
 
 async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> None:
     """Publish as the upstream service would, to the destination the consumer follows."""
-    upstream = app.state.settings.broker_upstream_prefix
+    upstream = container_of_app(app).settings.broker_upstream_prefix
 {%- if cookiecutter.broker == "rabbitmq" %}
     exchange = RabbitExchange(upstream, type=ExchangeType.TOPIC, durable=True)
-    await app.state.broker.publish(message, exchange=exchange, routing_key="items.deleted")
+    await wiring_of(app).broker.publish(message, exchange=exchange, routing_key="items.deleted")
 {%- elif cookiecutter.broker == "kafka" %}
     # One key: one partition, so the messages arrive in the order they were sent.
-    await app.state.broker.publish(message, topic=f"{upstream}.items", key=b"77")
+    await wiring_of(app).broker.publish(message, topic=f"{upstream}.items", key=b"77")
 {%- elif cookiecutter.broker == "redis" %}
-    await app.state.broker.publish(message, stream=f"{upstream}.items")
+    await wiring_of(app).broker.publish(message, stream=f"{upstream}.items")
 {%- else %}
-    await app.state.broker.publish(
+    await wiring_of(app).broker.publish(
         message, subject=f"{upstream}.items.deleted", stream=stream_name(upstream)
     )
 {%- endif %}
@@ -55,7 +57,7 @@ async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> Non
 async def test_an_upstream_deletion_is_handled_once_however_often_it_arrives(
     app: FastAPI,
 ) -> None:
-    deletions: UpstreamDeletions = app.state.events.deletions
+    deletions: UpstreamDeletions = container_of_app(app).events.deletions
     event, later = upstream_event(), upstream_event()
 
     await publish_upstream(app, event)
@@ -69,7 +71,7 @@ async def test_an_upstream_deletion_is_handled_once_however_often_it_arrives(
 
 
 async def test_a_malformed_message_is_parked_and_the_consumer_carries_on(app: FastAPI) -> None:
-    deletions: UpstreamDeletions = app.state.events.deletions
+    deletions: UpstreamDeletions = container_of_app(app).events.deletions
 
     await publish_upstream(app, b"{not an event")
     await publish_upstream(app, upstream_event())
@@ -78,19 +80,19 @@ async def test_a_malformed_message_is_parked_and_the_consumer_carries_on(app: Fa
 {%- if cookiecutter.broker == "rabbitmq" %}
     if TEST_BROKER_URL:
         # RabbitMQ dead-letters the rejected message into the parking queue.
-        parking = await app.state.broker.declare_queue(app.state.events.bus.parking)
+        parking = await wiring_of(app).broker.declare_queue(container_of_app(app).events.bus.parking)
         parked = await parking.get(timeout=5)
         assert parked.body == b"{not an event"
 {%- else %}
     if not TEST_BROKER_URL:
         # The in-memory broker records what was published to the parking destination.
-        parked = app.state.events.bus.parking.mock.call_args.args[0]
+        parked = container_of_app(app).events.bus.parking.mock.call_args.args[0]
         assert parked == b"{not an event"
 {%- endif %}
 
 
 async def test_events_other_than_deletions_are_ignored(app: FastAPI) -> None:
-    deletions: UpstreamDeletions = app.state.events.deletions
+    deletions: UpstreamDeletions = container_of_app(app).events.deletions
 
     handled = await deletions.handle(json.dumps(upstream_event("item.created")).encode())
 
@@ -101,4 +103,4 @@ async def test_events_other_than_deletions_are_ignored(app: FastAPI) -> None:
 @pytest.mark.parametrize("body", [b"", b"[]", b'{"type": "item.deleted"}', b"\xff"])
 async def test_anything_but_an_item_event_is_poison(app: FastAPI, body: bytes) -> None:
     with pytest.raises(PoisonMessageError):
-        await app.state.events.deletions.handle(body)
+        await container_of_app(app).events.deletions.handle(body)

@@ -18,14 +18,16 @@ from fastapi import FastAPI
 
 from app.config import Settings
 {%- if cookiecutter.database == "mongo" %}
+from app.container import container_of_app
 from app.events.mongo_outbox import TransactionsUnsupportedError, check_transactions
 {%- endif %}
 from app.events.schema import ItemEvent, PendingEvent, item_deleted
 from app.main import create_app
 {%- if cookiecutter.auth == "jwt" %}
-from tests.conftest import UNREACHABLE_BROKER_URL, add_user, bearer
+from tests.plugins.auth import add_user, bearer
+from tests.plugins.broker import UNREACHABLE_BROKER_URL
 {%- else %}
-from tests.conftest import UNREACHABLE_BROKER_URL
+from tests.plugins.broker import UNREACHABLE_BROKER_URL
 {%- endif %}
 from tests.eventing import next_event
 
@@ -33,7 +35,7 @@ from tests.eventing import next_event
 async def test_each_change_publishes_one_event_in_order(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    with app.state.events.hub.subscribe() as received:
+    with container_of_app(app).events.hub.subscribe() as received:
         created = (await client.post("/items", json={"name": "widget", "quantity": 1})).json()
         item = f"/items/{created['id']}"
         updated = (await client.patch(item, json={"quantity": 2})).json()
@@ -61,7 +63,7 @@ async def test_each_change_publishes_one_event_in_order(
 
 
 async def test_a_refused_change_publishes_nothing(app: FastAPI, client: httpx.AsyncClient) -> None:
-    with app.state.events.hub.subscribe() as received:
+    with container_of_app(app).events.hub.subscribe() as received:
         first = (await client.post("/items", json={"name": "widget"})).json()
         duplicate = await client.post("/items", json={"name": "widget"})
         second = (await client.post("/items", json={"name": "gizmo"})).json()
@@ -93,15 +95,15 @@ async def test_starts_and_takes_writes_while_the_broker_is_down(
         # another relay holds the outbox lock is empty by design and the event
         # stays pending, so ask again. (The `app` fixture's relay must keep
         # running: stopping it would flush, and publish, this event.)
-        await down.state.events.relay.stop(5)
+        await container_of_app(down).events.relay.stop(5)
         pending: list[str] = []
         for _ in range(50):
-            async with down.state.events.outbox.claim(10) as batch:
+            async with container_of_app(down).events.outbox.claim(10) as batch:
                 pending = [event.type for event in batch.events]
             if pending:
                 break
             await asyncio.sleep(0.1)
-        published = down.state.events.relay.published
+        published = container_of_app(down).events.relay.published
 
     assert ready.status_code == 503
     assert ready.json()["checks"]["broker"] == "unavailable"
@@ -153,7 +155,7 @@ async def test_asyncapi_documents_the_published_events(
 
     assert document["asyncapi"].startswith("3.")
     assert "ItemEvent" in document["components"]["schemas"]
-    assert app.state.settings.broker_topic_prefix in json.dumps(document["channels"])
+    assert container_of_app(app).settings.broker_topic_prefix in json.dumps(document["channels"])
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
 
@@ -179,7 +181,7 @@ class StandaloneServer:
 
 
 async def test_readiness_names_a_standalone_mongodb(app: FastAPI) -> None:
-    await check_transactions(app.state.mongo_client, 5)  # the test server is a replica set
+    await check_transactions(container_of_app(app).store.client, 5)  # the test server is a replica set
 
     with pytest.raises(TransactionsUnsupportedError, match="replica set"):
         await check_transactions(StandaloneServer(), 5)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.repositories.tables import metadata
-from tests.conftest import alembic_config, migrate
+from tests.plugins.store import alembic_config, migrate
 
 
 def _schema_differences(url: str) -> list[object]:

@@ -10,6 +10,7 @@ from pymongo.errors import AutoReconnect
 
 from app import mongo
 from app.config import Settings
+from app.container import container_of_app
 from app.mongo import IndexSetup, check_ready
 from app.mongo_migrations import (
     MIGRATIONS,
@@ -22,7 +23,7 @@ from app.mongo_migrations import (
 
 
 async def test_startup_creates_the_unique_name_index(app: FastAPI) -> None:
-    database = app.state.mongo_client[app.state.settings.mongodb_database]
+    database = container_of_app(app).store.database
 
     indexes = await database["items"].index_information()
 
@@ -32,7 +33,7 @@ async def test_startup_creates_the_unique_name_index(app: FastAPI) -> None:
 
 
 async def test_migrations_apply_once_in_order_and_are_recorded(app: FastAPI) -> None:
-    database = app.state.mongo_client[app.state.settings.mongodb_database]
+    database = container_of_app(app).store.database
     await database["items"].insert_one({"name": "legacy", "quantity": 1})
     order: list[int] = []
 
@@ -89,7 +90,7 @@ async def test_index_setup_retries_until_the_server_answers(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Fault injection: the first attempt fails as it would while MongoDB is down.
-    database = app.state.mongo_client[app.state.settings.mongodb_database]
+    database = container_of_app(app).store.database
     real_ensure_indexes = mongo.ensure_indexes
     attempts = 0
 
@@ -102,7 +103,7 @@ async def test_index_setup_retries_until_the_server_answers(
 
     monkeypatch.setattr(mongo, "ensure_indexes", flaky)
     setup = IndexSetup(database, first_delay_seconds=0.01)
-    check = check_ready(app.state.mongo_client, setup, timeout_seconds=5)
+    check = check_ready(container_of_app(app).store.client, setup, timeout_seconds=5)
     with pytest.raises(RuntimeError, match="indexes are not created yet"):
         await check
 
@@ -110,4 +111,4 @@ async def test_index_setup_retries_until_the_server_answers(
         await setup.run()
 
     assert attempts == 2
-    await check_ready(app.state.mongo_client, setup, timeout_seconds=5)
+    await check_ready(container_of_app(app).store.client, setup, timeout_seconds=5)

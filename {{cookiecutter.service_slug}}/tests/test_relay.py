@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.container import container_of_app
 from app.events.outbox import OutboxSignal
 from app.events.relay import Relay, RelayPolicy
 from app.events.schema import ItemEvent
@@ -54,7 +55,7 @@ class HangingPublisher:
 async def paused_app(app: FastAPI) -> FastAPI:
     """The app with its own relay stopped, so the relay under test is the only one."""
     # A budget, not 0: cancelling the relay mid-query would strand its connection.
-    await app.state.events.relay.stop(5)
+    await container_of_app(app).events.relay.stop(5)
     return app
 
 
@@ -78,7 +79,7 @@ async def test_retries_with_capped_backoff_then_publishes_each_event_once_in_ord
 ) -> None:
     expected = await make_changes(client)
     publisher = FlakyPublisher(failures=4)
-    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
 
     with caplog.at_level(logging.WARNING, logger="app.events.relay"):
         relay.start()
@@ -95,7 +96,7 @@ async def test_retries_with_capped_backoff_then_publishes_each_event_once_in_ord
         if record.name == "app.events.relay"
     ]
     assert delays == [0.01, 0.02, 0.04, 0.04]  # doubling, capped at max_retry_seconds
-    async with paused_app.state.events.outbox.claim(10) as batch:
+    async with container_of_app(paused_app).events.outbox.claim(10) as batch:
         assert batch.events == []
 
 
@@ -104,14 +105,14 @@ async def test_a_failure_mid_batch_keeps_what_was_sent(
 ) -> None:
     await make_changes(client)
     publisher = FlakyPublisher(failures=0)
-    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
     assert await relay.relay_once() is False  # a full batch: maybe more behind it
 
     publisher.failures = -1  # from now on, every publish fails
     with pytest.raises(ConnectionError):
         await relay.relay_once()
 
-    async with paused_app.state.events.outbox.claim(10) as batch:
+    async with container_of_app(paused_app).events.outbox.claim(10) as batch:
         pending = [event.sequence for event in batch.events]
     assert len(pending) == 3
     assert min(pending) > max(event.sequence for event in publisher.published)
@@ -122,7 +123,7 @@ async def test_stop_is_bounded_while_the_broker_hangs(
 ) -> None:
     expected = await make_changes(client)
     publisher = HangingPublisher()
-    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
     relay.start()
     await eventually(lambda: publisher.attempts == 1)
 
@@ -130,7 +131,7 @@ async def test_stop_is_bounded_while_the_broker_hangs(
     await relay.stop(flush_seconds=0.5)
 
     assert 0.4 < time.monotonic() - started < 2
-    async with paused_app.state.events.outbox.claim(10) as batch:
+    async with container_of_app(paused_app).events.outbox.claim(10) as batch:
         assert len(batch.events) == len(expected)  # kept for the next start
 
 
@@ -140,7 +141,7 @@ async def test_stop_gives_up_at_once_while_the_broker_refuses(
     await make_changes(client)
     publisher = FlakyPublisher(failures=-1)  # every publish fails
     slow_retries = RelayPolicy(first_retry_seconds=30, max_retry_seconds=30)
-    relay = Relay(paused_app.state.events.outbox, publisher, OutboxSignal(), slow_retries)
+    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), slow_retries)
     relay.start()
     await eventually(lambda: publisher.attempts == 1)
 
@@ -156,7 +157,7 @@ async def test_stop_gives_up_at_once_while_the_broker_refuses(
 async def test_stop_flushes_what_is_pending(paused_app: FastAPI, client: httpx.AsyncClient) -> None:
     publisher = FlakyPublisher(failures=0)
     signal = OutboxSignal()
-    relay = Relay(paused_app.state.events.outbox, publisher, signal, FAST_RETRIES)
+    relay = Relay(container_of_app(paused_app).events.outbox, publisher, signal, FAST_RETRIES)
     relay.start()
     # Written after the relay went to sleep, without waking it: only the flush sends them.
     expected = await make_changes(client)
@@ -172,4 +173,4 @@ async def test_an_outbox_write_wakes_the_relay_before_its_next_poll(
     # The app's relay polls once a minute in the tests: only the wake-up can be this fast.
     await client.post("/items", json={"name": "prompt"})
 
-    await eventually(lambda: app.state.events.relay.published == 1, seconds=5)
+    await eventually(lambda: container_of_app(app).events.relay.published == 1, seconds=5)

@@ -27,6 +27,7 @@ from jwt.utils import base64url_encode
 
 from app.auth.tokens import TokenVerifier
 from app.config import Settings
+from app.container import container_of_app
 
 ISSUER = "https://idp.example.com/"
 AUDIENCE = "https://api.example.com"
@@ -167,8 +168,9 @@ async def test_wrong_issuer_or_audience_from_the_identity_provider_is_refused(
 async def test_an_unreachable_identity_provider_is_503(
     anonymous_client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    unreachable = app.state.settings.model_copy(update={"jwks_url": "http://127.0.0.1:9/jwks"})
-    app.state.token_verifier = TokenVerifier(unreachable)
+    container = container_of_app(app)
+    unreachable = container.settings.model_copy(update={"jwks_url": "http://127.0.0.1:9/jwks"})
+    container.auth.token_verifier = TokenVerifier(unreachable)
 
     response = await get_items(anonymous_client, idp_token(RSA_KEY, "RS256", "rsa-1"))
 

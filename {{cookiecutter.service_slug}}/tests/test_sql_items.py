@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import make_url
 
 from app.config import Settings
+from app.container import container_of_app
 from app.database import create_read_pool
 {%- if cookiecutter.broker != "none" %}
 from app.events.outbox import OutboxSignal
@@ -23,12 +24,13 @@ from app.repositories.sql_items import SqlItemRepository
 
 
 def on_postgresql(app: FastAPI) -> bool:
-    return bool(make_url(app.state.settings.database_url).get_backend_name() == "postgresql")
+    url = make_url(container_of_app(app).settings.database_url)
+    return bool(url.get_backend_name() == "postgresql")
 
 
 def engine_only(app: FastAPI) -> SqlItemRepository:
     """The same store without the driver pool: every read through SQLAlchemy."""
-    return SqlItemRepository(app.state.engine{% if cookiecutter.broker != "none" %}, OutboxSignal(){% endif %})
+    return SqlItemRepository(container_of_app(app).store.engine{% if cookiecutter.broker != "none" %}, OutboxSignal(){% endif %})
 
 
 async def test_the_served_read_equals_the_engine_read(
@@ -37,7 +39,7 @@ async def test_the_served_read_equals_the_engine_read(
     response = await client.post("/items", json={"name": "gauge", "quantity": 7})
     item_id = response.json()["id"]
 
-    served = await app.state.item_repository.get(item_id)
+    served = await container_of_app(app).items.get(item_id)
     via_engine = await engine_only(app).get(item_id)
 
     assert served is not None
@@ -47,7 +49,7 @@ async def test_the_served_read_equals_the_engine_read(
 
 
 async def test_a_missing_item_is_none_on_both_paths(app: FastAPI) -> None:
-    assert await app.state.item_repository.get(424242) is None
+    assert await container_of_app(app).items.get(424242) is None
     assert await engine_only(app).get(424242) is None
 
 
@@ -56,11 +58,12 @@ async def test_postgresql_reads_go_through_the_driver_pool(
 ) -> None:
     response = await client.post("/items", json={"name": "dial", "quantity": 1})
     item_id = response.json()["id"]
-    pool = app.state.read_pool
+    pool = container_of_app(app).store.read_pool
 
     if not on_postgresql(app):
         assert pool is None
         return
+    assert pool is not None
     # The pool connects lazily: the read below opens its first connection.
     assert pool.get_size() == 0
     assert (await client.get(f"/items/{item_id}")).status_code == 200
@@ -73,8 +76,8 @@ async def test_more_concurrent_reads_than_connections_all_succeed(
 ) -> None:
     response = await client.post("/items", json={"name": "crowd", "quantity": 3})
     item_id = response.json()["id"]
-    repository = app.state.item_repository
-    readers = 3 * app.state.settings.database_pool_size
+    repository = container_of_app(app).items
+    readers = 3 * container_of_app(app).settings.database_pool_size
 
     found = await asyncio.gather(*(repository.get(item_id) for _ in range(readers)))
 

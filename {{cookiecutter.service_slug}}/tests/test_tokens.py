@@ -20,8 +20,9 @@ from app.auth import tokens
 from app.auth.scopes import USER_SCOPES
 from app.auth.tokens import AccessClaims, TokenVerifier, create_access_token
 from app.config import Settings
+from app.container import container_of_app
 from app.models.user import User
-from tests.conftest import TEST_SECRET_KEY
+from tests.plugins.auth import TEST_SECRET_KEY
 
 
 def claims(user: User, **overrides: Any) -> dict[str, Any]:
@@ -144,7 +145,7 @@ async def test_leeway_tolerates_small_clock_skew(
 async def test_insufficient_scope_is_403_naming_the_scope(
     anonymous_client: httpx.AsyncClient, app: FastAPI, user: User
 ) -> None:
-    token = create_access_token(app.state.settings, user.id, frozenset({"items:read"}))
+    token = create_access_token(container_of_app(app).settings, user.id, frozenset({"items:read"}))
     headers = {"Authorization": f"Bearer {token}"}
 
     read = await anonymous_client.get("/items", headers=headers)
@@ -182,8 +183,8 @@ async def test_item_routes_trust_the_token_without_reading_the_user(
     async def no_lookup(*args: object) -> None:
         raise AssertionError("item routes must not read the user")
 
-    monkeypatch.setattr(app.state.user_repository, "get", no_lookup)
-    monkeypatch.setattr(app.state.user_repository, "get_by_email", no_lookup)
+    monkeypatch.setattr(container_of_app(app).auth.users, "get", no_lookup)
+    monkeypatch.setattr(container_of_app(app).auth.users, "get_by_email", no_lookup)
 
     created = await client.post("/items", json={"name": "fast"})
     listed = await client.get("/items")

@@ -7,8 +7,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth.scopes import SUPERUSER_SCOPES
+from app.container import container_of_app
 from app.models.user import User
-from tests.conftest import PASSWORD, add_user, bearer
+from tests.plugins.auth import PASSWORD, add_user, bearer
 
 
 async def test_register_creates_an_active_user(anonymous_client: httpx.AsyncClient) -> None:
@@ -38,7 +39,8 @@ async def test_register_refuses_a_taken_email(
 async def test_registration_can_be_switched_off(
     anonymous_client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    app.state.settings = app.state.settings.model_copy(update={"registration_enabled": False})
+    container = container_of_app(app)
+    container.settings = container.settings.model_copy(update={"registration_enabled": False})
 
     response = await anonymous_client.post(
         "/users", json={"email": "new@example.com", "password": PASSWORD}

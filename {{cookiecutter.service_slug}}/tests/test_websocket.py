@@ -19,13 +19,14 @@ from app.auth.scopes import ME
 {% elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" -%}
 from app.auth.scopes import ITEMS_WRITE
 {% endif -%}
+from app.container import container_of_app
 from app.events.hub import EventHub
 from app.events.schema import item_deleted
 {%- if cookiecutter.auth == "jwt" %}
 from app.models.user import User
-from tests.conftest import bearer
+from tests.plugins.auth import bearer
 {%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
-from tests.conftest import add_api_key
+from tests.plugins.auth import add_api_key
 {%- endif %}
 from tests.eventing import eventually
 
@@ -99,7 +100,7 @@ async def test_streams_item_events_to_a_signed_in_client(
 ) -> None:
     async with WebSocketSession(app, "/items/events") as session:
         await sign_in(session, app, user)
-        await eventually(lambda: app.state.events.hub.clients == 1)
+        await eventually(lambda: container_of_app(app).events.hub.clients == 1)
 {%- elif cookiecutter.auth == "api-key" -%}
 @pytest.mark.parametrize("in_header", [True, False], ids=["in-header", "in-first-message"])
 async def test_streams_item_events_to_a_client_with_an_api_key(
@@ -109,11 +110,11 @@ async def test_streams_item_events_to_a_client_with_an_api_key(
     async with WebSocketSession(app, "/items/events", headers) as session:
         if not in_header:
             await session.send_json({"api_key": api_key})
-        await eventually(lambda: app.state.events.hub.clients == 1)
+        await eventually(lambda: container_of_app(app).events.hub.clients == 1)
 {%- else -%}
 async def test_streams_item_events_to_a_client(app: FastAPI, client: httpx.AsyncClient) -> None:
     async with WebSocketSession(app, "/items/events") as session:
-        await eventually(lambda: app.state.events.hub.clients == 1)
+        await eventually(lambda: container_of_app(app).events.hub.clients == 1)
 {%- endif %}
         created = (await client.post("/items", json={"name": "widget"})).json()
         await client.delete(f"/items/{created['id']}")
@@ -124,7 +125,7 @@ async def test_streams_item_events_to_a_client(app: FastAPI, client: httpx.Async
     assert (first["type"], first["payload"]) == ("item.created", created)
     assert (second["type"], second["item_id"]) == ("item.deleted", str(created["id"]))
     assert first["sequence"] < second["sequence"]
-    await eventually(lambda: app.state.events.hub.clients == 0)
+    await eventually(lambda: container_of_app(app).events.hub.clients == 0)
 {%- if cookiecutter.auth == "jwt" %}
 
 
@@ -136,7 +137,7 @@ async def test_refuses_a_client_without_a_token(app: FastAPI) -> None:
     assert closed["type"] == "websocket.close"
     assert closed["code"] == 1008
     assert "token" in closed["reason"]
-    assert app.state.events.hub.clients == 0
+    assert container_of_app(app).events.hub.clients == 0
 
 
 async def test_refuses_an_invalid_token(app: FastAPI) -> None:
@@ -166,7 +167,7 @@ async def test_refuses_a_client_without_a_key(app: FastAPI) -> None:
 
     assert (closed["type"], closed["code"]) == ("websocket.close", 1008)
     assert '{"api_key": "<key>"}' in closed["reason"]
-    assert app.state.events.hub.clients == 0
+    assert container_of_app(app).events.hub.clients == 0
 
 
 async def test_refuses_a_wrong_key(app: FastAPI, api_key: str) -> None:

@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from app.auth.scopes import ADMIN, ME, SCOPES
+from app.container import container_of
 from app.models.user import Principal, User, UserId
 
 # auto_error=False: the 401 below carries the RFC 6750 error code.
@@ -34,7 +35,7 @@ async def get_principal(
     if token is None:
         raise unauthorized("Not authenticated.", invalid_token=False)
     try:
-        claims = await request.app.state.token_verifier.verify(token)
+        claims = await container_of(request).auth.token_verifier.verify(token)
     except jwt.PyJWKClientConnectionError:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "The identity provider's keys are unreachable."
@@ -56,7 +57,7 @@ async def get_principal(
 
 
 async def _active_user(request: Request, user_id: UserId) -> User:
-    user: User | None = await request.app.state.user_repository.get(user_id)
+    user: User | None = await container_of(request).auth.users.get(user_id)
     if user is None or not user.is_active:
         raise unauthorized("The account of this token is deleted or deactivated.")
     return user

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 {% if cookiecutter.database != "none" -%}
 from app.auth.scopes import ADMIN
 {% endif -%}
+from app.container import container_of
 from app.models.api_key import Principal
 
 SCHEME_NAME = "APIKeyHeader"
@@ -26,7 +27,7 @@ class ConfiguredAPIKeyHeader(APIKeyHeader):
     """Reads the header named in the settings of the app serving the request."""
 
     async def __call__(self, request: HTTPConnection) -> str | None:
-        return request.headers.get(request.app.state.settings.api_key_header) or None
+        return request.headers.get(container_of(request).settings.api_key_header) or None
 
 
 # auto_error=False: the 401 below is a problem+json naming the header to send.
@@ -38,7 +39,7 @@ api_key_scheme = ConfiguredAPIKeyHeader(
 def unauthorized(request: Request, detail: str, *, invalid_key: bool) -> HTTPException:
     # API keys have no registered HTTP auth scheme; RFC 9110 still requires a
     # challenge on 401. `APIKey` is the one FastAPI's own APIKeyHeader sends.
-    header = request.app.state.settings.api_key_header
+    header = container_of(request).settings.api_key_header
     challenge = f'APIKey header="{header}"'
     if invalid_key:
         challenge += ', error="invalid_key"'
@@ -53,9 +54,9 @@ async def get_principal(
     key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     if key is None:
-        header = request.app.state.settings.api_key_header
+        header = container_of(request).settings.api_key_header
         raise unauthorized(request, f"Send an API key in the {header} header.", invalid_key=False)
-    principal: Principal | None = await request.app.state.api_key_authenticator.authenticate(key)
+    principal: Principal | None = await container_of(request).auth.authenticator.authenticate(key)
     if principal is None:
         raise unauthorized(request, "The API key is invalid or revoked.", invalid_key=True)
     missing = set(security_scopes.scopes) - principal.scopes

@@ -15,6 +15,7 @@ import jwt
 from fastapi import WebSocket, WebSocketDisconnect, status
 
 from app.auth.scopes import ADMIN, ITEMS_READ
+from app.container import container_of
 from app.models.user import Principal
 
 AUTH_TIMEOUT_SECONDS = 5.0
@@ -50,7 +51,7 @@ async def _principal(websocket: WebSocket, required_scope: str) -> Principal:
     if not isinstance(token, str):
         raise WebSocketAuthError('The first message must be {"token": "<access token>"}.')
     try:
-        claims = await websocket.app.state.token_verifier.verify(token)
+        claims = await container_of(websocket).auth.token_verifier.verify(token)
     except jwt.PyJWTError:
         raise WebSocketAuthError("The access token is invalid or expired.") from None
     if required_scope not in claims.scopes:
@@ -98,10 +99,10 @@ async def authenticate_websocket(websocket: WebSocket) -> Principal | None:
 
 
 async def _principal(websocket: WebSocket, required_scope: str) -> Principal:
-    key = websocket.headers.get(websocket.app.state.settings.api_key_header)
+    key = websocket.headers.get(container_of(websocket).settings.api_key_header)
     if key is None:
         key = await _key_from_first_message(websocket)
-    principal: Principal | None = await websocket.app.state.api_key_authenticator.authenticate(key)
+    principal: Principal | None = await container_of(websocket).auth.authenticator.authenticate(key)
     if principal is None:
         raise WebSocketAuthError("The API key is invalid or revoked.")
     if required_scope not in principal.scopes:

@@ -12,6 +12,7 @@ from faststream.specification import get_asyncapi_html
 {% if cookiecutter.auth != "none" -%}
 from app.auth.websocket import authenticate_websocket
 {% endif -%}
+from app.container import container_of
 from app.events.hub import EventHub
 
 router = APIRouter(tags=["events"])
@@ -27,7 +28,7 @@ async def item_events(websocket: WebSocket) -> None:
     if await authenticate_websocket(websocket) is None:
         return
 {%- endif %}
-    hub: EventHub = websocket.app.state.events.hub
+    hub: EventHub = container_of(websocket).events.hub
     with hub.subscribe() as queue:
         # The client sends nothing more; receiving only notices that it left.
         departure = asyncio.create_task(_until_disconnect(websocket))
@@ -58,9 +59,9 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 
 @asyncapi_router.get("/asyncapi", include_in_schema=False)
 async def asyncapi_page(request: Request) -> HTMLResponse:
-    return HTMLResponse(get_asyncapi_html(request.app.state.events.asyncapi.to_specification()))
+    return HTMLResponse(get_asyncapi_html(container_of(request).events.asyncapi.to_specification()))
 
 
 @asyncapi_router.get("/asyncapi.json", summary="AsyncAPI 3 document of the events")
 async def asyncapi_document(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.state.events.asyncapi.to_specification().to_jsonable())
+    return JSONResponse(container_of(request).events.asyncapi.to_specification().to_jsonable())

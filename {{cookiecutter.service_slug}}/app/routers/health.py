@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -12,12 +11,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.container import ReadinessCheck, container_of
 from app.errors import problem_response
 from app.schemas.problem import Problem
 
 logger = logging.getLogger(__name__)
-
-ReadinessCheck = Callable[[], Awaitable[None]]
 
 router = APIRouter(tags=["operations"])
 
@@ -33,7 +31,7 @@ async def health() -> dict[str, str]:
     responses={HTTPStatus.SERVICE_UNAVAILABLE.value: {"model": Problem}},
 )
 async def ready(request: Request) -> JSONResponse:
-    checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
+    checks: dict[str, ReadinessCheck] = container_of(request).readiness_checks
     outcomes = await asyncio.gather(*(check() for check in checks.values()), return_exceptions=True)
     results: dict[str, Any] = {}
     failed = []
@@ -57,5 +55,5 @@ async def ready(request: Request) -> JSONResponse:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+        generate_latest(container_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
     )

@@ -12,7 +12,8 @@ from app.services.api_key_auth import ApiKeyAuthenticator
 from app.wiring.store import Store
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: tests swap a component for a failing one.
+@dataclass(slots=True)
 class AuthComponents:
     api_keys: ApiKeyRepository
     authenticator: ApiKeyAuthenticator

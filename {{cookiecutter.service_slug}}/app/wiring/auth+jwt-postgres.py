@@ -11,7 +11,8 @@ from app.repositories.users import RefreshTokenRepository, UserRepository
 from app.wiring.store import Store
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: tests swap a component for a failing one.
+@dataclass(slots=True)
 class AuthComponents:
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
