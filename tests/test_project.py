@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.accounts import sign_up_and_log_in
+from tests.availability import skip_or_fail
 from tests.interpreters import find_python
 from tests.render import render
-from tests.services import free_port, services_required
+from tests.services import free_port
 from tests.template import combination_id, covering_array, database_representatives
 
 pytestmark = pytest.mark.tier2
@@ -112,10 +113,7 @@ def assert_everything_passed(pytest_output: str) -> None:
 def python_for(version: str) -> str:
     python = find_python(version)
     if python is None:
-        message = f"no Python {version} interpreter on this machine"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(f"no Python {version} interpreter on this machine")
     return python
 
 
