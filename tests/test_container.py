@@ -26,6 +26,7 @@ from tests import containers
 from tests.accounts import sign_up_and_log_in
 from tests.availability import skip_or_fail
 from tests.interpreters import find_python
+from tests.polling import WaitTimeout, wait_until
 from tests.render import render
 from tests.services import ServiceUnavailable, free_port
 from tests.template import combination_id, database_representatives
@@ -146,14 +147,17 @@ def running(
 
 
 def wait_until_serving(url: str, name: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            if request("GET", f"{url}/health")[0] == 200:
-                return
-        time.sleep(0.3)
-    logs = containers.podman("logs", name, check=False)
-    raise AssertionError(f"{name} did not serve within {timeout}s:\n{logs.stdout}{logs.stderr}")
+    try:
+        wait_until(
+            lambda: request("GET", f"{url}/health")[0] == 200,
+            timeout,
+            what=f"{name} serving {url}/health",
+            interval=0.3,
+            ignoring=(OSError,),
+        )
+    except WaitTimeout as error:
+        logs = containers.podman("logs", name, check=False)
+        raise AssertionError(f"{error}:\n{logs.stdout}{logs.stderr}") from None
 
 
 def request(

@@ -12,9 +12,8 @@ import contextlib
 import copy
 import os
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.polling import wait_until
 from tests.render import render
 from tests.services import free_port, mongodb_server, stop_process
 from tests.test_project import migrate_store, python_for, run
@@ -90,24 +90,17 @@ def uvicorn(project: Path, env: dict[str, str]) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, 60)
+        wait_until(
+            lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200,
+            60,
+            what=f"{project.name} answering {url}/health",
+            interval=0.2,
+            ignoring=(httpx.HTTPError,),
+        )
         yield url
     finally:
         stop_process(process)
         log.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if condition():
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout}s")
-        time.sleep(0.2)
 
 
 def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
@@ -366,8 +359,14 @@ def test_mongo_rendering_starts_while_the_server_is_down_and_recovers(
         f"{PREFIX}MONGODB_TIMEOUT_SECONDS": "1",
     }
 
-    def ready(api: httpx.Client) -> bool:
-        return api.get("/ready").status_code == 200
+    def wait_until_ready(api: httpx.Client) -> None:
+        wait_until(
+            lambda: api.get("/ready").status_code == 200,
+            60,
+            what="/ready answering 200 once MongoDB is back",
+            interval=0.2,
+            ignoring=(httpx.HTTPError,),
+        )
 
     with uvicorn(project, env) as url, httpx.Client(base_url=url, timeout=10) as api:
         down = api.get("/ready")
@@ -375,12 +374,12 @@ def test_mongo_rendering_starts_while_the_server_is_down_and_recovers(
         assert_problem(api.get("/items"), 500)
 
         with mongodb_server(port, storage):
-            wait_until(lambda: ready(api), 60)
+            wait_until_ready(api)
             item = create(api, name="survivor")
             assert_problem(api.post("/items", json={"name": "survivor"}), 409)
 
         assert_problem(api.get("/ready"), 503, checks={"database": "unavailable"})
 
         with mongodb_server(port, storage):
-            wait_until(lambda: ready(api), 60)
+            wait_until_ready(api)
             assert api.get(f"/items/{item['id']}").json() == item

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from tests.accounts import sign_up_and_log_in
 from tests.availability import skip_or_fail
 from tests.interpreters import find_python
+from tests.polling import wait_until
 from tests.render import render
 from tests.services import free_port
 from tests.template import combination_id, covering_array, database_representatives
@@ -190,19 +190,22 @@ def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def serves_docs(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/docs", timeout=2) as response:
+        assert response.status == 200
+        assert b"swagger-ui" in response.read()
+        return True
+
+
 def assert_serves_docs_and_creates_an_item(url: str, auth: dict[str, str] | None = None) -> None:
     """Waits for /docs, then creates an item: signed in (the default auth=jwt) or with `auth`."""
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/docs", timeout=2) as response:
-                assert response.status == 200
-                assert b"swagger-ui" in response.read()
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    wait_until(
+        lambda: serves_docs(url),
+        180,
+        what=f"make dev serving {url}/docs",
+        interval=0.5,
+        ignoring=(OSError,),
+    )
     request = urllib.request.Request(
         f"{url}/items",
         data=b'{"name": "first"}',
