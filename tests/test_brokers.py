@@ -19,10 +19,9 @@ import pytest
 
 from tests.brokers import QUEUES, KafkaQueue, NatsQueue, Queue, RabbitMQQueue
 from tests.polling import wait_until
+from tests.project import migrate_store, python_for, run, uvicorn
 from tests.render import render
 from tests.services import BrokerServer
-from tests.test_contract import uvicorn
-from tests.test_project import migrate_store, python_for, run
 
 pytestmark = pytest.mark.tier2
 

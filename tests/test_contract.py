@@ -8,10 +8,7 @@ for MongoDB), and the OpenAPI documents must be equal once ids are masked.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,9 +19,9 @@ import httpx
 import pytest
 
 from tests.polling import wait_until
+from tests.project import migrate_store, python_for, run, uvicorn
 from tests.render import render
-from tests.services import free_port, mongodb_server, stop_process
-from tests.test_project import migrate_store, python_for, run
+from tests.services import free_port, mongodb_server
 
 pytestmark = pytest.mark.contract
 
@@ -65,42 +62,6 @@ def install(database: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
         run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
         _installed[database] = project
     return _installed[database]
-
-
-@contextlib.contextmanager
-def uvicorn(project: Path, env: dict[str, str]) -> Iterator[str]:
-    """Serve the project on a free port; yields its base URL once /health answers."""
-    port = free_port()
-    log = (project / "uvicorn.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(project / ".venv" / "bin" / "uvicorn"),
-            "--factory",
-            "app.main:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=project,
-        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(
-            lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200,
-            60,
-            what=f"{project.name} answering {url}/health",
-            interval=0.2,
-            ignoring=(httpx.HTTPError,),
-        )
-        yield url
-    finally:
-        stop_process(process)
-        log.close()
 
 
 def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:

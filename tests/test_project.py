@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.accounts import sign_up_and_log_in
-from tests.availability import skip_or_fail
-from tests.interpreters import find_python
 from tests.polling import wait_until
+from tests.project import python_for, run
 from tests.render import render
 from tests.services import free_port
 from tests.template import combination_id, covering_array, database_representatives
@@ -58,32 +57,6 @@ EVENT_TESTS = (
 )
 
 
-def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
-    result = subprocess.run(
-        list(args),
-        cwd=project,
-        # Inherit nothing of the template's own venv: the project uses its own .venv.
-        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(args)} failed:\n{(result.stdout + result.stderr)[-6000:]}"
-    )
-    return result.stdout
-
-
-def migrate_store(project: Path, env: dict[str, str]) -> dict[str, str]:
-    """Run the rendering's migrations on the store `env` points at; returns `env`."""
-    if any(name.endswith("DATABASE_URL") for name in env):
-        run(project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", env=env)
-    else:
-        run(project, "uv", "run", "--no-sync", "python", "-m", "app.mongo_migrations", env=env)
-    return env
-
-
 def run_own_tests(
     project: Path, env: dict[str, str] | None = None, paths: tuple[str, ...] = ()
 ) -> str:
@@ -108,13 +81,6 @@ def assert_everything_passed(pytest_output: str) -> None:
     # The summary must be "N passed in T": no failures, errors, or skips hiding gaps.
     summary = pytest_output.strip().splitlines()[-1]
     assert re.fullmatch(r"=* ?\d+ passed in [\d.]+s( \(.*\))? ?=*", summary), summary
-
-
-def python_for(version: str) -> str:
-    python = find_python(version)
-    if python is None:
-        skip_or_fail(f"no Python {version} interpreter on this machine")
-    return python
 
 
 @pytest.fixture(scope="module")
