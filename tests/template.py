@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
@@ -172,6 +174,15 @@ def listed_by_manifest(path: str) -> bool:
 
 def _matches(rule: Mapping[str, Any], answers: Mapping[str, str]) -> bool:
     return all(answers.get(option) in values for option, values in rule["when"].items())
+
+
+def load_hook(name: str) -> ModuleType:
+    """hooks/<name>.py as an unrendered module: its functions, called with explicit arguments."""
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def project_files(project: Path) -> set[str]:
