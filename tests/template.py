@@ -112,7 +112,18 @@ def _gain(row: Mapping[str, str], name: str, value: str, uncovered: set[Pair]) -
 
 
 def combination_id(answers: Mapping[str, str]) -> str:
-    return "-".join(f"{name}={answers[name]}" for name in CHOICES if name in answers)
+    """The answers that differ from the defaults, e.g. `database=mongo-auth=api-key`.
+
+    The all-default combination is `defaults`. Short ids keep test names readable
+    and `-k` selections brief; they stay unique because every row answers every choice.
+    """
+    defaults = default_answers()
+    changed = [
+        f"{name}={answers[name]}"
+        for name in CHOICES
+        if name in answers and answers[name] != defaults[name]
+    ]
+    return "-".join(changed) or "defaults"
 
 
 def template_files() -> set[str]:
