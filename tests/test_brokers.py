@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from tests.brokers import QUEUES, KafkaQueue, NatsQueue, Queue, RabbitMQQueue
+from tests.polling import wait_until
+from tests.project import migrate_store, python_for, run, uvicorn
 from tests.render import render
 from tests.services import BrokerServer
-from tests.test_contract import uvicorn, wait_until
-from tests.test_project import migrate_store, python_for, run
 
 pytestmark = pytest.mark.tier2
 
@@ -133,6 +133,16 @@ def readiness(api: httpx.Client) -> httpx.Response:
     return api.get("/ready")
 
 
+def wait_for_readiness(api: httpx.Client, status: int, timeout: float) -> None:
+    wait_until(
+        lambda: readiness(api).status_code == status,
+        timeout,
+        what=f"/ready answering {status}",
+        interval=0.2,
+        ignoring=(httpx.HTTPError,),
+    )
+
+
 @pytest.mark.parametrize(
     "kind",
     [pytest.param(kind, marks=pytest.mark.xdist_group(f"broker-{kind}")) for kind in FAULT_STORES],
@@ -153,14 +163,14 @@ def test_events_written_while_the_broker_is_down_arrive_once_in_order(
     }
 
     with uvicorn(project, env) as url, httpx.Client(base_url=url, timeout=30) as api:
-        wait_until(lambda: readiness(api).status_code == 200, 60)
+        wait_for_readiness(api, 200, 60)
         reader = reader_for(kind, server.url, prefix)
         asyncio.run(reader.prepare())
 
         server.stop()
         try:
             # The service stays up, says which dependency is missing, and takes writes.
-            wait_until(lambda: readiness(api).status_code == 503, 30)
+            wait_for_readiness(api, 503, 30)
             problem = readiness(api).json()
             assert problem["checks"]["broker"] == "unavailable", problem
             assert "broker" in problem["detail"], problem
@@ -168,7 +178,7 @@ def test_events_written_while_the_broker_is_down_arrive_once_in_order(
         finally:
             server.start()
 
-        wait_until(lambda: readiness(api).status_code == 200, 60)
+        wait_for_readiness(api, 200, 60)
         assert readiness(api).json()["checks"]["broker"] == "ok"
         if kind not in PERSISTENT:
             # Tansu lost the topic with its memory; read the one the relay recreated.

@@ -24,9 +24,11 @@ import pytest
 
 from tests import containers
 from tests.accounts import sign_up_and_log_in
+from tests.availability import skip_or_fail
 from tests.interpreters import find_python
+from tests.polling import WaitTimeout, wait_until
 from tests.render import render
-from tests.services import ServiceUnavailable, free_port, services_required
+from tests.services import ServiceUnavailable, free_port
 from tests.template import combination_id, database_representatives
 
 pytestmark = pytest.mark.tier3
@@ -39,26 +41,19 @@ REPRESENTATIVES = database_representatives()
 LOCKED = {"none"}
 
 
-def fail_or_skip(message: str) -> None:
-    if services_required():
-        pytest.fail(message)
-    pytest.skip(f"{message} (set TEMPLATE_REQUIRE_SERVICES=1 to make this a failure)")
-
-
 @pytest.fixture(scope="session")
 def podman_ready() -> None:
     try:
         containers.require_tools()
     except ServiceUnavailable as error:
-        fail_or_skip(str(error))
+        skip_or_fail(str(error))
 
 
 def python_base(version: str) -> str:
     """The `python:<version>-slim` stand-in, built from a local interpreter of that version."""
     python = find_python(version)
     if python is None:
-        fail_or_skip(f"no Python {version} to put in the python:{version}-slim stand-in")
-    assert python is not None
+        skip_or_fail(f"no Python {version} to put in the python:{version}-slim stand-in")
     return containers.stand_in_python_base(version, python)
 
 
@@ -152,14 +147,17 @@ def running(
 
 
 def wait_until_serving(url: str, name: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            if request("GET", f"{url}/health")[0] == 200:
-                return
-        time.sleep(0.3)
-    logs = containers.podman("logs", name, check=False)
-    raise AssertionError(f"{name} did not serve within {timeout}s:\n{logs.stdout}{logs.stderr}")
+    try:
+        wait_until(
+            lambda: request("GET", f"{url}/health")[0] == 200,
+            timeout,
+            what=f"{name} serving {url}/health",
+            interval=0.3,
+            ignoring=(OSError,),
+        )
+    except WaitTimeout as error:
+        logs = containers.podman("logs", name, check=False)
+        raise AssertionError(f"{error}:\n{logs.stdout}{logs.stderr}") from None
 
 
 def request(

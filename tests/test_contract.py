@@ -8,13 +8,9 @@ for MongoDB), and the OpenAPI documents must be equal once ids are masked.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.polling import wait_until
+from tests.project import migrate_store, python_for, run, uvicorn
 from tests.render import render
-from tests.services import free_port, mongodb_server, stop_process
-from tests.test_project import migrate_store, python_for, run
+from tests.services import free_port, mongodb_server
 
 pytestmark = pytest.mark.contract
 
@@ -65,49 +62,6 @@ def install(database: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
         run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
         _installed[database] = project
     return _installed[database]
-
-
-@contextlib.contextmanager
-def uvicorn(project: Path, env: dict[str, str]) -> Iterator[str]:
-    """Serve the project on a free port; yields its base URL once /health answers."""
-    port = free_port()
-    log = (project / "uvicorn.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(project / ".venv" / "bin" / "uvicorn"),
-            "--factory",
-            "app.main:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=project,
-        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, 60)
-        yield url
-    finally:
-        stop_process(process)
-        log.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if condition():
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout}s")
-        time.sleep(0.2)
 
 
 def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
@@ -366,8 +320,14 @@ def test_mongo_rendering_starts_while_the_server_is_down_and_recovers(
         f"{PREFIX}MONGODB_TIMEOUT_SECONDS": "1",
     }
 
-    def ready(api: httpx.Client) -> bool:
-        return api.get("/ready").status_code == 200
+    def wait_until_ready(api: httpx.Client) -> None:
+        wait_until(
+            lambda: api.get("/ready").status_code == 200,
+            60,
+            what="/ready answering 200 once MongoDB is back",
+            interval=0.2,
+            ignoring=(httpx.HTTPError,),
+        )
 
     with uvicorn(project, env) as url, httpx.Client(base_url=url, timeout=10) as api:
         down = api.get("/ready")
@@ -375,12 +335,12 @@ def test_mongo_rendering_starts_while_the_server_is_down_and_recovers(
         assert_problem(api.get("/items"), 500)
 
         with mongodb_server(port, storage):
-            wait_until(lambda: ready(api), 60)
+            wait_until_ready(api)
             item = create(api, name="survivor")
             assert_problem(api.post("/items", json={"name": "survivor"}), 409)
 
         assert_problem(api.get("/ready"), 503, checks={"database": "unavailable"})
 
         with mongodb_server(port, storage):
-            wait_until(lambda: ready(api), 60)
+            wait_until_ready(api)
             assert api.get(f"/items/{item['id']}").json() == item

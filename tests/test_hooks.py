@@ -1,7 +1,12 @@
-"""The pre-gen hook rejects each bad answer with one clear line and leaves nothing behind."""
+"""The hooks: the pre-gen hook rejects each bad answer with one clear line and leaves
+nothing behind; the post-gen hook shapes the project to the answers.
+
+Most tests run cookiecutter itself. The hook functions are also called directly
+on the unrendered hook modules (`load_hook`), with explicit arguments."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
@@ -11,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.template import TEMPLATE_DIR
+from tests.template import CHOICES, TEMPLATE_DIR, default_answers, load_hook
 
 pytestmark = pytest.mark.hooks
 
@@ -155,23 +160,6 @@ def test_quotes_and_unicode_in_free_text_render_valid_code(tmp_path: Path) -> No
     assert hadolint.returncode == 0, hadolint.stdout + hadolint.stderr
 
 
-def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:
-    import ast
-
-    from tests.template import CHOICES
-
-    source = (TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text()
-    assignment = next(
-        node
-        for node in ast.parse(source).body
-        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "CHOICES"
-    )
-    hook_choices = ast.literal_eval(assignment.value)
-    assert {name: sorted(values) for name, values in hook_choices.items()} == {
-        name: sorted(values) for name, values in CHOICES.items()
-    }
-
-
 def test_api_key_without_a_database_gets_a_local_key_the_app_accepts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,3 +193,146 @@ def test_api_key_with_a_database_says_how_to_create_the_first_key(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "python -m app.cli create-api-key --name admin --scopes admin" in result.stdout
     assert "API_KEYS" not in (tmp_path / "orders-service" / ".env").read_text()
+
+
+PRE_GEN = load_hook("pre_gen_project")
+POST_GEN = load_hook("post_gen_project")
+# The free-text answers as cookiecutter.json gives them, with the default choices.
+DEFAULTS = {
+    "project_name": "Orders Service",
+    "service_slug": "orders-service",
+    "description": "A FastAPI microservice.",
+    "author_name": "Platform Team",
+    "author_email": "platform@example.com",
+    "version": "0.1.0",
+} | default_answers()
+
+
+def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None:
+    hook_choices = {name: sorted(values) for name, values in PRE_GEN.CHOICES.items()}
+    assert hook_choices == {name: sorted(values) for name, values in CHOICES.items()}
+
+
+def test_pre_gen_hook_accepts_the_defaults_and_names_the_first_bad_answer() -> None:
+    PRE_GEN.validate(DEFAULTS)
+    with pytest.raises(PRE_GEN.InvalidAnswer, match="invalid service_slug 'a_b'"):
+        PRE_GEN.validate(DEFAULTS | {"service_slug": "a_b", "version": "v1"})
+
+
+def test_variant_moves_fill_from_the_matching_rule_and_drop_the_rest() -> None:
+    rules = [
+        {"when": {"auth": ["jwt"]}, "paths": [], "variants": {"app/cli.py": "app/cli+users.py"}},
+        {
+            "when": {"auth": ["api-key"]},
+            "paths": [],
+            "variants": {"app/cli.py": "app/cli+api-keys.py", "app/keys.py": "app/keys+db.py"},
+        },
+    ]
+
+    moves, unused = POST_GEN.variant_moves(rules, {"auth": "api-key"})
+
+    assert moves == {"app/cli.py": "app/cli+api-keys.py", "app/keys.py": "app/keys+db.py"}
+    assert unused == ["app/cli+users.py"]
+    assert POST_GEN.variant_moves(rules, {"auth": "none"}) == (
+        {},
+        ["app/cli+users.py", "app/cli+api-keys.py", "app/keys+db.py"],
+    )
+
+
+def test_two_matching_rules_for_one_destination_are_a_manifest_error() -> None:
+    rules = [
+        {"when": {"auth": ["jwt"]}, "paths": [], "variants": {"app/cli.py": "app/cli+users.py"}},
+        {
+            "when": {"database": ["postgres"]},
+            "paths": [],
+            "variants": {"app/cli.py": "app/cli+db.py"},
+        },
+    ]
+
+    # Either rule alone is fine; both matching at once is a template bug.
+    assert POST_GEN.variant_moves(rules, {"auth": "jwt", "database": "none"})[0] == {
+        "app/cli.py": "app/cli+users.py"
+    }
+    with pytest.raises(POST_GEN.ManifestError, match=r"app/cli\.py is filled twice"):
+        POST_GEN.variant_moves(rules, {"auth": "jwt", "database": "postgres"})
+
+
+def test_paths_to_remove_are_owned_paths_no_matching_rule_keeps() -> None:
+    rules = [
+        {"when": {"auth": ["jwt", "api-key"]}, "paths": ["app/auth", "app/cli.py"]},
+        {"when": {"database": ["postgres"]}, "paths": ["alembic", "app/cli.py"]},
+        {"when": {"kubernetes": ["yes"]}, "paths": ["k8s"]},
+    ]
+
+    removed = POST_GEN.paths_to_remove(rules, {"auth": "none", "database": "postgres"})
+
+    # app/cli.py stays: one of the two rules listing it matches.
+    assert removed == ["app/auth", "k8s"]
+    assert (
+        POST_GEN.paths_to_remove(
+            rules, {"auth": "jwt", "database": "postgres", "kubernetes": "yes"}
+        )
+        == []
+    )
+
+
+def test_fill_and_remove_shape_a_project_directory(tmp_path: Path) -> None:
+    for relative in ("app/cli+users.py", "app/cli+db.py", "app/auth/jwt.py", "k8s/base/app.yaml"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(relative)
+    rules = [
+        {
+            "when": {"auth": ["jwt"]},
+            "paths": ["app/auth"],
+            "variants": {"app/cli.py": "app/cli+users.py"},
+        },
+        {"when": {"auth": ["none"]}, "paths": [], "variants": {"app/cli.py": "app/cli+db.py"}},
+        {"when": {"kubernetes": ["yes"]}, "paths": ["k8s"]},
+    ]
+    answers = {"auth": "jwt", "kubernetes": "no"}
+
+    POST_GEN.fill_variant_destinations(tmp_path, rules, answers)
+    POST_GEN.remove_unselected_features(tmp_path, rules, answers)
+    POST_GEN.remove_empty_directories(tmp_path)
+
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert files == ["app", "app/auth", "app/auth/jwt.py", "app/cli.py"]
+    assert (tmp_path / "app/cli.py").read_text() == "app/cli+users.py"
+
+
+ENV_EXAMPLE = """# Settings for local development
+BILLING_SECRET_KEY=
+BILLING_DB_PASSWORD=
+BILLING_ADMIN_PASSWORD=kept-as-given
+BILLING_LOG_LEVEL=INFO
+BILLING_API_KEYS=[]
+"""
+
+
+def test_write_env_file_fills_empty_secrets_and_a_local_api_key(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text(ENV_EXAMPLE)
+
+    key = POST_GEN.write_env_file(tmp_path, "billing-v2")
+
+    env = (tmp_path / ".env").read_text()
+    values = dict(line.split("=", 1) for line in env.splitlines() if "=" in line)
+    assert env.startswith("# Settings for local development\n")
+    assert len(values["BILLING_SECRET_KEY"]) >= 64
+    assert len(values["BILLING_DB_PASSWORD"]) >= 64
+    assert values["BILLING_SECRET_KEY"] != values["BILLING_DB_PASSWORD"]
+    assert values["BILLING_ADMIN_PASSWORD"] == "kept-as-given"
+    assert values["BILLING_LOG_LEVEL"] == "INFO"
+    assert key is not None
+    assert re.fullmatch(r"billing_v2_[0-9a-f]{16}_[A-Za-z0-9]{43}", key)
+    [entry] = json.loads(values["BILLING_API_KEYS"].strip("'"))
+    assert entry["lookup_id"] == key.split("_")[2]
+    assert entry["key_hash"] == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in env
+    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+
+
+def test_write_env_file_without_api_keys_returns_no_key(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text("BILLING_SECRET_KEY=\nBILLING_LOG_LEVEL=INFO\n")
+
+    assert POST_GEN.write_env_file(tmp_path, "billing") is None
+    assert "BILLING_API_KEYS" not in (tmp_path / ".env").read_text()

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.accounts import sign_up_and_log_in
-from tests.interpreters import find_python
+from tests.polling import wait_until
+from tests.project import python_for, run
 from tests.render import render
-from tests.services import free_port, services_required
+from tests.services import free_port
 from tests.template import combination_id, covering_array, database_representatives
 
 pytestmark = pytest.mark.tier2
@@ -57,32 +57,6 @@ EVENT_TESTS = (
 )
 
 
-def run(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
-    result = subprocess.run(
-        list(args),
-        cwd=project,
-        # Inherit nothing of the template's own venv: the project uses its own .venv.
-        env={k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(args)} failed:\n{(result.stdout + result.stderr)[-6000:]}"
-    )
-    return result.stdout
-
-
-def migrate_store(project: Path, env: dict[str, str]) -> dict[str, str]:
-    """Run the rendering's migrations on the store `env` points at; returns `env`."""
-    if any(name.endswith("DATABASE_URL") for name in env):
-        run(project, "uv", "run", "--no-sync", "alembic", "upgrade", "head", env=env)
-    else:
-        run(project, "uv", "run", "--no-sync", "python", "-m", "app.mongo_migrations", env=env)
-    return env
-
-
 def run_own_tests(
     project: Path, env: dict[str, str] | None = None, paths: tuple[str, ...] = ()
 ) -> str:
@@ -107,16 +81,6 @@ def assert_everything_passed(pytest_output: str) -> None:
     # The summary must be "N passed in T": no failures, errors, or skips hiding gaps.
     summary = pytest_output.strip().splitlines()[-1]
     assert re.fullmatch(r"=* ?\d+ passed in [\d.]+s( \(.*\))? ?=*", summary), summary
-
-
-def python_for(version: str) -> str:
-    python = find_python(version)
-    if python is None:
-        message = f"no Python {version} interpreter on this machine"
-        if services_required():
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
 
 
 @pytest.fixture(scope="module")
@@ -192,19 +156,22 @@ def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def serves_docs(url: str) -> bool:
+    with urllib.request.urlopen(f"{url}/docs", timeout=2) as response:
+        assert response.status == 200
+        assert b"swagger-ui" in response.read()
+        return True
+
+
 def assert_serves_docs_and_creates_an_item(url: str, auth: dict[str, str] | None = None) -> None:
     """Waits for /docs, then creates an item: signed in (the default auth=jwt) or with `auth`."""
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/docs", timeout=2) as response:
-                assert response.status == 200
-                assert b"swagger-ui" in response.read()
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    wait_until(
+        lambda: serves_docs(url),
+        180,
+        what=f"make dev serving {url}/docs",
+        interval=0.5,
+        ignoring=(OSError,),
+    )
     request = urllib.request.Request(
         f"{url}/items",
         data=b'{"name": "first"}',

@@ -12,6 +12,7 @@ from tests.template import (
     TEXT_ONLY_OPTIONS,
     all_combinations,
     all_pairs,
+    combination_id,
     covering_array,
     database_representatives,
     default_answers,
@@ -69,3 +70,24 @@ def test_pairs_helpers_agree() -> None:
     row = default_answers()
     assert pairs_of(row) <= all_pairs()
     assert len(pairs_of(row)) == math.comb(len(CHOICES), 2)
+
+
+def test_combination_ids_name_only_the_answers_that_differ_from_the_defaults() -> None:
+    defaults = default_answers()
+    assert combination_id(defaults) == "defaults"
+    changed = defaults | {"auth": "api-key", "database": "mongo"}
+    assert combination_id(changed) == "database=mongo-auth=api-key"
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param(list(all_combinations()), id="all"),
+        pytest.param(tier1_combinations(), id="tier1"),
+        pytest.param(covering_array(database_representatives()), id="tier2"),
+        pytest.param(database_representatives(), id="tier3"),
+    ],
+)
+def test_combination_ids_are_unique(rows: list[dict[str, str]]) -> None:
+    ids = [combination_id(row) for row in rows]
+    assert len(set(ids)) == len(ids)
