@@ -118,14 +118,20 @@ def test_no_empty_directories(project: Path) -> None:
     assert empty == []
 
 
-def test_env_file_has_a_fresh_secret(project: Path) -> None:
+def test_env_file_has_a_fresh_signing_key_only_with_jwt(
+    project: Path, answers: dict[str, str]
+) -> None:
     env = dict(
         line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
     )
+    assert (project / ".env").stat().st_mode & 0o077 == 0
+    if answers["auth"] != "jwt":
+        # Nothing signs anything: no key to generate, demand in production or leak.
+        assert "ORDERS_SERVICE_SECRET_KEY" not in env
+        return
     secret = env["ORDERS_SERVICE_SECRET_KEY"]
     assert len(secret) >= 48
     assert secret not in (project / ".env.example").read_text()
-    assert (project / ".env").stat().st_mode & 0o077 == 0
 
 
 # The password compose's database server takes from .env, per database.
@@ -426,7 +432,7 @@ def test_kubernetes_manifests_render_and_validate(
     ports = {port["port"] for rule in policy["egress"] for port in rule["ports"]} - {53}
     assert ports == DATABASE_PORTS[answers["database"]] | BROKER_PORTS[answers["broker"]]
     # Connection URLs (with credentials) in the Secret, everything else in the ConfigMap.
-    secret = set(load_yaml(base / "secret.example.yaml")["stringData"])
+    secret = set(load_yaml(base / "secret.example.yaml")["stringData"] or {})
     config = set(load_yaml(base / "configmap.yaml")["data"])
     url, extra = K8S_SETTINGS[answers["database"]]
     # Without a database, API keys (as digests) are settings, kept with the secrets.
@@ -436,7 +442,8 @@ def test_kubernetes_manifests_render_and_validate(
         else set()
     )
     broker_secret, broker_config = K8S_BROKER_SETTINGS[answers["broker"]]
-    assert secret == {"ORDERS_SERVICE_SECRET_KEY"} | url | keys | broker_secret
+    signing_key = {"ORDERS_SERVICE_SECRET_KEY"} if answers["auth"] == "jwt" else set()
+    assert secret == signing_key | url | keys | broker_secret
     assert "ORDERS_SERVICE_BROKER_URL" not in config - broker_config
     others = {name for urls, names in K8S_SETTINGS.values() for name in urls | names}
     assert not (others - url - extra) & config

@@ -172,7 +172,7 @@ from collections.abc import Sequence
 
 from app.auth.api_keys import generate_api_key
 from app.auth.scopes import SCOPES
-from app.config import ConfiguredApiKey
+from app.settings.auth import ConfiguredApiKey
 
 
 def new_key_entry(name: str, scopes: Sequence[str]) -> tuple[str, ConfiguredApiKey]:

@@ -19,7 +19,8 @@ from app.models.api_key import Principal
 async def _authenticate(settings: Settings, key: str) -> Principal | None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        principal: Principal | None = await container_of_app(app).auth.authenticator.authenticate(key)
+        authenticator = container_of_app(app).auth.authenticator
+        principal: Principal | None = await authenticator.authenticate(key)
         return principal
 
 
@@ -70,8 +71,9 @@ import httpx
 import pytest
 
 from app.cli import main
-from app.config import ConfiguredApiKey, Settings
+from app.config import Settings
 from app.main import create_app
+from app.settings.auth import ConfiguredApiKey
 
 
 async def test_hash_api_key_prints_a_key_and_its_entry(

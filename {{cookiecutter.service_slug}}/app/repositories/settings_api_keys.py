@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.config import ConfiguredApiKey
 from app.models.api_key import Credential
+from app.settings.auth import ConfiguredApiKey
 
 
 class SettingsApiKeys:

@@ -1,4 +1,4 @@
-"""auth=jwt: users and refresh tokens in memory: restarting signs everyone out, and the access-token verifier."""
+"""auth=jwt: users and refresh tokens in memory (a restart signs everyone out), the verifier."""
 
 from __future__ import annotations
 
