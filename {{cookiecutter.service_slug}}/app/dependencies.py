@@ -8,16 +8,20 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request{% if cookiecutter.auth != "none" %}, Security{% endif %}
 
 {% if cookiecutter.auth == "jwt" -%}
-from app.auth.dependencies import get_principal
-from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
-{% elif cookiecutter.auth == "api-key" -%}
+from app.auth.principal import Principal
 from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
 from app.auth.security import get_principal
-from app.models.api_key import {% if cookiecutter.database != "none" %}ApiKeyId, {% endif %}Principal
+{% elif cookiecutter.auth == "api-key" -%}
+from app.auth.principal import Principal
+from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+from app.auth.security import get_principal
+{%- if cookiecutter.database != "none" %}
+from app.models.api_key import ApiKeyId
+{%- endif %}
 {% endif -%}
 from app.models.item import ItemId
 {%- if cookiecutter.auth == "jwt" %}
-from app.models.user import Principal, UserId
+from app.models.user import UserId
 from app.services.auth import AuthService
 {%- elif cookiecutter.auth == "api-key" and cookiecutter.database != "none" %}
 from app.services.api_keys import ApiKeyService

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Security, status
 
-from app.auth.security import Admin
+from app.auth.principal import Principal
+from app.auth.scopes import ADMIN
+from app.auth.security import get_principal
 from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep, PaginationDep
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.schemas.problem import Problem
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+
+Admin = Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such API key."}

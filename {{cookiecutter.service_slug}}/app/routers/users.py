@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from app.auth.dependencies import Admin, CurrentUser
+from app.auth.security import Admin, CurrentUser
 from app.dependencies import PaginationDep, UserIdPath, UserServiceDep
 from app.schemas.problem import Problem
 from app.schemas.user import UserAdminUpdate, UserCreate, UserList, UserRead, UserUpdateMe
