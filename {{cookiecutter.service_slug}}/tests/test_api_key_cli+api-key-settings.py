@@ -1,4 +1,7 @@
-"""`python -m app.cli hash-api-key` prints a key and the settings entry that lets it in."""
+"""`python -m app.cli hash-api-key` prints a key and the settings entry that lets it in.
+
+Removing the entry revokes the key.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import pytest
 from app.cli import main
 from app.config import ConfiguredApiKey, Settings
 from app.main import create_app
+from tests.conftest import READ_ONLY_ENTRY, READ_ONLY_KEY, READ_WRITE_KEY
 
 
 async def test_hash_api_key_prints_a_key_and_its_entry(
@@ -44,3 +48,15 @@ def test_a_settings_entry_with_an_unknown_scope_is_refused() -> None:
         ConfiguredApiKey(
             name="ci", lookup_id="0" * 16, key_hash="0" * 64, scopes=frozenset({"admin"})
         )
+
+
+async def test_a_key_removed_from_the_settings_is_refused(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"api_keys": [READ_ONLY_ENTRY]}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            kept = await client.get("/items", headers={"X-API-Key": READ_ONLY_KEY})
+            removed = await client.get("/items", headers={"X-API-Key": READ_WRITE_KEY})
+
+    assert kept.status_code == 200
+    assert removed.status_code == 401
