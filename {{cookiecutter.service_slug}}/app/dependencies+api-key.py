@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import {% if cookiecutter.database != "none" %}Depends, Path, {% endif %}Request, Security
 
+from app.auth.principal import Principal
 from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
 from app.auth.security import get_principal
 from app.container import container_of
-from app.models.api_key import {% if cookiecutter.database != "none" %}ApiKeyId, {% endif %}Principal
 {%- if cookiecutter.database != "none" %}
+from app.models.api_key import ApiKeyId
 from app.services.api_keys import ApiKeyService
 {%- endif %}
 from app.services.items import ItemService

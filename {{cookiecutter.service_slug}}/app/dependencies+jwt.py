@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request, Security
 
-from app.auth.dependencies import get_principal
+from app.auth.principal import Principal
 from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
+from app.auth.security import get_principal
 from app.container import container_of
-from app.models.user import Principal, UserId
+from app.models.user import UserId
 from app.services.auth import AuthService
 from app.services.items import ItemService
 from app.services.users import UserService

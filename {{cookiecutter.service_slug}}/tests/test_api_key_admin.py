@@ -103,6 +103,23 @@ async def test_list_never_shows_a_key_or_its_digest(
     assert hash_api_key(created["key"]) not in response.text
 
 
+async def test_the_key_list_links_to_its_next_page(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    created = [await create(anonymous_client, admin, name=f"key-{n}") for n in range(4)]
+
+    first = (await anonymous_client.get("/api-keys", params={"limit": 2}, headers=admin)).json()
+    second = (await anonymous_client.get(first["next"], headers=admin)).json()
+    last = (await anonymous_client.get(second["next"], headers=admin)).json()
+
+    assert first["total"] == 5
+    listed = [k["id"] for k in first["api_keys"] + second["api_keys"] + last["api_keys"]]
+    assert len(set(listed)) == 5
+    assert {key["id"] for key in created} < set(listed)
+    assert (first["limit"], first["offset"]) == (2, 0)
+    assert last["next"] is None
+
+
 async def test_revoked_key_is_refused_at_once(
     anonymous_client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:

@@ -7,10 +7,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app.auth import passwords
 from app.container import container_of_app
-from app.models.user import User
+from app.models.user import NewUser, User
 from tests.plugins.auth import PASSWORD, add_user
 
 
@@ -101,6 +103,23 @@ async def test_deactivated_user_cannot_log_in(
     await container_of_app(app).auth.users.update(user.id, {"is_active": False})
 
     assert_invalid_grant(await login(anonymous_client, user.email))
+
+
+async def test_login_rehashes_a_password_hashed_with_outdated_parameters(
+    anonymous_client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    weaker = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8 * 1024),))
+    old_hash = weaker.hash(PASSWORD)
+    users = container_of_app(app).auth.users
+    user = await users.add(NewUser(email="old@example.com", password_hash=old_hash))
+
+    await tokens(anonymous_client, user.email)
+    rehashed = await users.get(user.id)
+
+    assert rehashed is not None
+    assert rehashed.password_hash != old_hash
+    assert not Argon2Hasher().check_needs_rehash(rehashed.password_hash)
+    await tokens(anonymous_client, user.email)
 
 
 async def test_refresh_rotates_the_token(anonymous_client: httpx.AsyncClient, user: User) -> None:

@@ -112,6 +112,24 @@ async def test_user_management_is_for_admins_only(
     assert missing.status_code == 404
 
 
+async def test_the_user_list_links_to_its_next_page(
+    anonymous_client: httpx.AsyncClient, app: FastAPI, user: User
+) -> None:
+    admin = await add_user(app, "admin@example.com", is_superuser=True)
+    others = [await add_user(app, f"user-{n}@example.com") for n in range(3)]
+    as_admin = bearer(app, admin, SUPERUSER_SCOPES)
+
+    first = (await anonymous_client.get("/users", params={"limit": 2}, headers=as_admin)).json()
+    second = (await anonymous_client.get(first["next"], headers=as_admin)).json()
+    last = (await anonymous_client.get(second["next"], headers=as_admin)).json()
+
+    assert first["total"] == 5
+    listed = [u["id"] for u in first["users"] + second["users"] + last["users"]]
+    assert sorted(listed) == sorted(u.id for u in [user, admin, *others])
+    assert (first["limit"], first["offset"]) == (2, 0)
+    assert last["next"] is None
+
+
 async def test_only_the_owner_or_an_admin_changes_an_item(
     client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient, app: FastAPI, user: User
 ) -> None:

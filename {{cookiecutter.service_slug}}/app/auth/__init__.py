@@ -1,5 +1,1 @@
-{%- if cookiecutter.auth == "jwt" -%}
-"""Authentication: password hashing, access tokens and the request dependencies."""
-{%- else -%}
-"""Authentication: API keys (format and hashing) and the request dependency that checks them."""
-{%- endif %}
+"""Authentication: who is calling (the credential each request carries) and what they may do."""

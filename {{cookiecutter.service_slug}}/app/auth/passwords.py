@@ -26,6 +26,11 @@ async def verify_password(password: str, password_hash: str) -> bool:
     return await asyncio.to_thread(_hasher.verify, password, password_hash)
 
 
+async def verify_and_update(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """Whether the password matches, and a new hash if the stored one has outdated parameters."""
+    return await asyncio.to_thread(_hasher.verify_and_update, password, password_hash)
+
+
 async def verify_dummy(password: str) -> None:
     """Spend the time of one verification without any account to check against."""
     await asyncio.to_thread(_hasher.verify, password, _dummy_hash())

@@ -1,24 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-{%- if cookiecutter.database != "none" %}
 from datetime import datetime
 
 # Random UUIDs as strings: the same id type on every database.
 ApiKeyId = str
-{%- endif %}
-
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    """What checking a presented key needs; the same shape from every store."""
-
-    key_id: str
-    name: str
-    key_hash: str
-    scopes: frozenset[str]
-    revoked: bool = False
-{%- if cookiecutter.database != "none" %}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +35,3 @@ class ApiKeyPage:
     total: int
     limit: int
     offset: int
-{%- endif %}
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The caller: the key that authenticated the request and what it may do."""
-
-    key_id: str
-    name: str
-    scopes: frozenset[str]

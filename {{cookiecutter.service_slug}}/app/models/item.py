@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+{%- if cookiecutter.auth == "jwt" %}
+
+from app.models.user import UserId
+{%- endif %}
 
 {% if cookiecutter.database == "mongo" -%}
 # A MongoDB ObjectId as its 24-character lowercase hex string.
 ItemId = str
 {%- else -%}
 ItemId = int
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
-UserId = str
 {%- endif %}
 
 

@@ -51,12 +51,3 @@ class RefreshToken:
     scope: str
     used: bool = False
     revoked: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The caller, as the validated access token says: no database read behind it."""
-
-    user_id: UserId
-    scopes: frozenset[str]
-    is_admin: bool

@@ -1,22 +1,23 @@
-"""The contract{% if cookiecutter.database != "none" %}s{% endif %} of the API key store{% if cookiecutter.database != "none" %}: what a request needs, and what administration needs{% endif %}."""
+"""What the API key store provides: lookups for requests{% if cookiecutter.database != "none" %}, and administration{% endif %}."""
 
 from __future__ import annotations
 
-{% if cookiecutter.database != "none" -%}
 from datetime import datetime
-{% endif -%}
 from typing import Protocol
 
-from app.models.api_key import {% if cookiecutter.database != "none" %}ApiKey, ApiKeyId, ApiKeyPage, {% endif %}Credential{% if cookiecutter.database != "none" %}, NewApiKey{% endif %}
+{% if cookiecutter.database != "none" -%}
+from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, NewApiKey
+{% endif -%}
+from app.models.api_key_credential import Credential
 
 
 class CredentialLookup(Protocol):
     async def find_credential(self, lookup_id: str) -> Credential | None:
         """The key with this lookup id, revoked or not; None if there is none."""
         ...
-{%- if cookiecutter.database != "none" %}
 
-    async def record_use(self, key_id: ApiKeyId, when: datetime) -> None: ...
+    async def record_use(self, key_id: str, when: datetime) -> None: ...
+{%- if cookiecutter.database != "none" %}
 
 
 class ApiKeyRepository(CredentialLookup, Protocol):

@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, Credential, NewApiKey
+from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, NewApiKey
+from app.models.api_key_credential import Credential
 from app.repositories.api_keys import ApiKeyRepository
 
 # Unknown lookup ids are cached too (a client retrying a wrong key costs one

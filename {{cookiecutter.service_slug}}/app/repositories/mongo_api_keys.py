@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, Credential, NewApiKey
+from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, NewApiKey
+from app.models.api_key_credential import Credential
 from app.mongo import API_KEYS, Document
 
 # What checking a key reads: never the whole document.
-_CREDENTIAL_FIELDS = {"name": 1, "key_hash": 1, "scopes": 1, "revoked_at": 1}
+_CREDENTIAL_FIELDS = {"key_hash": 1, "scopes": 1, "revoked_at": 1}
 
 
 def _now() -> datetime:
@@ -45,7 +46,6 @@ class MongoApiKeyRepository:
             return None
         return Credential(
             key_id=document["_id"],
-            name=document["name"],
             key_hash=document["key_hash"],
             scopes=frozenset(document["scopes"]),
             revoked=document["revoked_at"] is not None,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from app.models.api_key import Credential
+from app.models.api_key_credential import Credential
 from app.settings.auth import ConfiguredApiKey
 
 
@@ -13,7 +14,6 @@ class SettingsApiKeys:
         self._credentials = {
             entry.lookup_id: Credential(
                 key_id=entry.lookup_id,
-                name=entry.name,
                 key_hash=entry.key_hash,
                 scopes=entry.scopes,
             )
@@ -22,3 +22,6 @@ class SettingsApiKeys:
 
     async def find_credential(self, lookup_id: str) -> Credential | None:
         return self._credentials.get(lookup_id)
+
+    async def record_use(self, key_id: str, when: datetime) -> None:
+        """Nothing to record: the settings are read-only, and a restart would forget it."""

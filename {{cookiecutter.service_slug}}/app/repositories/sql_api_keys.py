@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, Credential, NewApiKey
+from app.models.api_key import ApiKey, ApiKeyId, ApiKeyPage, NewApiKey
+from app.models.api_key_credential import Credential
 from app.repositories.tables import api_keys
 
 _SELECT_BY_LOOKUP_ID = select(
-    api_keys.c.id, api_keys.c.name, api_keys.c.key_hash, api_keys.c.scopes, api_keys.c.revoked_at
+    api_keys.c.id, api_keys.c.key_hash, api_keys.c.scopes, api_keys.c.revoked_at
 ).where(api_keys.c.lookup_id == bindparam("lookup_id"))
 _SELECT_PAGE = (
     select(api_keys)
@@ -62,7 +63,6 @@ class SqlApiKeyRepository:
             return None
         return Credential(
             key_id=row.id,
-            name=row.name,
             key_hash=row.key_hash,
             scopes=frozenset(row.scopes.split()),
             revoked=row.revoked_at is not None,

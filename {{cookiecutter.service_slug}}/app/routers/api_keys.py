@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Security, status
 
-from app.auth.security import Admin
+from app.auth.principal import Principal
+from app.auth.scopes import ADMIN
+from app.auth.security import get_principal
 from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep
+from app.pagination import next_page_url
 from app.parameters import PaginationDep
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.schemas.problem import Problem
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+
+Admin = Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such API key."}
@@ -27,13 +32,16 @@ async def create_api_key(
 
 
 @router.get("")
-async def list_api_keys(_: Admin, service: ApiKeyServiceDep, page: PaginationDep) -> ApiKeyList:
+async def list_api_keys(
+    request: Request, _: Admin, service: ApiKeyServiceDep, page: PaginationDep
+) -> ApiKeyList:
     result = await service.list_keys(limit=page.limit, offset=page.offset)
     return ApiKeyList(
         api_keys=[ApiKeyRead.of(api_key) for api_key in result.api_keys],
         total=result.total,
         limit=result.limit,
         offset=result.offset,
+        next=next_page_url(request, limit=page.limit, offset=page.offset, total=result.total),
     )
 
 

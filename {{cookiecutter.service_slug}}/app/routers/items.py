@@ -6,6 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.dependencies import ItemReader, ItemWriter
 from app.models.item import NewItem
+from app.pagination import next_page_url
 from app.parameters import ItemIdPath, PaginationDep
 from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
 from app.schemas.problem import Problem
@@ -28,18 +29,12 @@ def _new_item(payload: ItemCreate) -> NewItem:
 @router.get("")
 async def list_items(request: Request, service: ItemReader, page: PaginationDep) -> ItemList:
     result = await service.list_items(limit=page.limit, offset=page.offset)
-    next_offset = page.offset + page.limit
-    next_url = (
-        str(request.url.include_query_params(limit=page.limit, offset=next_offset))
-        if next_offset < result.total
-        else None
-    )
     return ItemList(
         items=[ItemRead.model_validate(item) for item in result.items],
         total=result.total,
         limit=result.limit,
         offset=result.offset,
-        next=next_url,
+        next=next_page_url(request, limit=page.limit, offset=page.offset, total=result.total),
     )
 
 

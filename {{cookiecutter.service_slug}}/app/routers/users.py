@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from app.auth.dependencies import Admin, CurrentUser
+from app.auth.security import Admin, CurrentUser
 from app.dependencies import UserIdPath, UserServiceDep
+from app.pagination import next_page_url
 from app.parameters import PaginationDep
 from app.schemas.problem import Problem
 from app.schemas.user import UserAdminUpdate, UserCreate, UserList, UserRead, UserUpdateMe
@@ -43,13 +44,16 @@ async def update_me(payload: UserUpdateMe, user: CurrentUser, service: UserServi
 
 
 @router.get("")
-async def list_users(_: Admin, service: UserServiceDep, page: PaginationDep) -> UserList:
+async def list_users(
+    request: Request, _: Admin, service: UserServiceDep, page: PaginationDep
+) -> UserList:
     result = await service.list_users(limit=page.limit, offset=page.offset)
     return UserList(
         users=[UserRead.model_validate(user) for user in result.users],
         total=result.total,
         limit=result.limit,
         offset=result.offset,
+        next=next_page_url(request, limit=page.limit, offset=page.offset, total=result.total),
     )
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from app.auth.api_keys import KEY_PREFIX
 from app.auth.scopes import SCOPES
 from app.models.api_key import ApiKey, ApiKeyId
+from app.pagination import NextPage
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -62,3 +63,4 @@ class ApiKeyList(BaseModel):
     total: int = Field(description="Number of keys across all pages.")
     limit: int
     offset: int
+    next: NextPage

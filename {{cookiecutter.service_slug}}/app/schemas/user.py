@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from app.models.user import UserId
+from app.pagination import NextPage
 
 # A pragmatic check (one @, a dot in the domain); ownership is proven elsewhere, if needed.
 Email = Annotated[
@@ -82,6 +83,7 @@ class UserList(BaseModel):
     total: int = Field(description="Number of users across all pages.")
     limit: int
     offset: int
+    next: NextPage
 
 
 class TokenResponse(BaseModel):

@@ -1,13 +1,11 @@
 """Authenticating a presented API key: parse, find by lookup id, compare digests, check scopes."""
 
 from __future__ import annotations
-{%- if cookiecutter.database != "none" %}
 
 from datetime import UTC, datetime
-{%- endif %}
 
 from app.auth.api_keys import key_matches, lookup_id_of
-from app.models.api_key import Principal
+from app.auth.principal import Principal
 from app.repositories.api_keys import CredentialLookup
 
 
@@ -24,7 +22,5 @@ class ApiKeyAuthenticator:
         # The digest is compared even for a revoked key, so both cost the same time.
         if credential is None or not key_matches(key, credential.key_hash) or credential.revoked:
             return None
-{%- if cookiecutter.database != "none" %}
         await self._keys.record_use(credential.key_id, datetime.now(UTC))
-{%- endif %}
-        return Principal(key_id=credential.key_id, name=credential.name, scopes=credential.scopes)
+        return Principal(subject=credential.key_id, scopes=credential.scopes)

@@ -4,14 +4,12 @@ from collections.abc import Mapping
 from typing import Any
 
 {% if cookiecutter.auth == "jwt" -%}
+from app.auth.principal import Principal
 from app.errors import ConflictError, ForbiddenError, NotFoundError
 {%- else -%}
 from app.errors import ConflictError, NotFoundError
 {%- endif %}
 from app.models.item import Item, ItemId, ItemPage, NewItem
-{%- if cookiecutter.auth == "jwt" %}
-from app.models.user import Principal
-{%- endif %}
 from app.repositories.items import DuplicateNameError, ItemRepository
 
 
@@ -27,7 +25,7 @@ class ItemService:
 
     async def _ensure_may_change(self, item_id: ItemId) -> None:
         item = await self.get_item(item_id)
-        if item.owner_id != self._actor.user_id and not self._actor.is_admin:
+        if item.owner_id != self._actor.subject and not self._actor.is_admin:
             raise ForbiddenError("Only the owner of an item or an admin may change it.")
 {%- else %}
 
@@ -49,7 +47,7 @@ class ItemService:
     async def create_item(self, new_item: NewItem) -> Item:
         try:
 {%- if cookiecutter.auth == "jwt" %}
-            return await self._repository.add(new_item, owner_id=self._actor.user_id)
+            return await self._repository.add(new_item, owner_id=self._actor.subject)
 {%- else %}
             return await self._repository.add(new_item)
 {%- endif %}

@@ -12,9 +12,10 @@ import jwt
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
+from app.auth.principal import Principal
 from app.auth.scopes import ADMIN, ME, SCOPES
 from app.container import container_of
-from app.models.user import Principal, User, UserId
+from app.models.user import User, UserId
 
 # auto_error=False: the 401 below carries the RFC 6750 error code.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", scopes=SCOPES, auto_error=False)
@@ -53,7 +54,7 @@ async def get_principal(
                 )
             },
         )
-    return Principal(user_id=claims.subject, scopes=claims.scopes, is_admin=ADMIN in claims.scopes)
+    return Principal(subject=claims.subject, scopes=claims.scopes)
 
 
 async def _active_user(request: Request, user_id: UserId) -> User:
@@ -67,14 +68,14 @@ async def get_current_user(
     request: Request, principal: Annotated[Principal, Security(get_principal, scopes=[ME])]
 ) -> User:
     """The caller's account, read from the store: one round trip, only where it is needed."""
-    return await _active_user(request, principal.user_id)
+    return await _active_user(request, principal.subject)
 
 
 async def get_admin(
     request: Request, principal: Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
 ) -> User:
     """A superuser whose account is still active and still a superuser."""
-    user = await _active_user(request, principal.user_id)
+    user = await _active_user(request, principal.subject)
     if not user.is_superuser:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Only superusers may do this.")
     return user

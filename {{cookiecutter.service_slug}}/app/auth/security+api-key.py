@@ -9,15 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, {% if cookiecutter.database != "none" %}Security, {% endif %}status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, SecurityScopes
 from starlette.requests import HTTPConnection
 
-{% if cookiecutter.database != "none" -%}
-from app.auth.scopes import ADMIN
-{% endif -%}
+from app.auth.principal import Principal
 from app.container import container_of
-from app.models.api_key import Principal
 
 SCHEME_NAME = "APIKeyHeader"
 DEFAULT_HEADER = "X-API-Key"
@@ -78,8 +75,3 @@ def document_header(app: FastAPI, header: str) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-{%- if cookiecutter.database != "none" %}
-
-
-Admin = Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
-{%- endif %}
