@@ -25,9 +25,7 @@ from tests.plugins.store import store_under_test
 
 pytest_plugins = [
     "tests.plugins.store",
-{%- if cookiecutter.auth != "none" %}
     "tests.plugins.auth",
-{%- endif %}
 {%- if cookiecutter.broker != "none" %}
     "tests.plugins.broker",
 {%- endif %}
@@ -58,11 +56,3 @@ async def client(app: FastAPI, credentials: dict[str, str]) -> AsyncIterator[htt
     """A client sending `credentials`: what a regular caller of the items API has."""
     async with client_for(app, credentials) as client:
         yield client
-{%- if cookiecutter.auth == "none" %}
-
-
-@pytest.fixture
-def credentials() -> dict[str, str]:
-    """Every endpoint is public: callers need no credentials."""
-    return {}
-{%- endif %}
