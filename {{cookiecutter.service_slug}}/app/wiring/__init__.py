@@ -34,7 +34,7 @@ class Wiring:
         self.settings = settings
         self.metrics = HttpMetrics()
 {%- if cookiecutter.broker != "none" %}
-        # Created here, started by the lifespan: tests wrap it in FastStream's in-memory test broker.
+        # Created here, started by the lifespan: tests wrap it in FastStream's test broker.
         self.broker = create_broker(settings)
 {%- endif %}
 

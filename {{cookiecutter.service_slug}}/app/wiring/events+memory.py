@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from app.config import Settings
 from app.container import OpenedEvents
-from app.events.{{ cookiecutter.broker }} import Broker
+from app.events import {{ cookiecutter.broker }}
 from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
 from app.events.outbox import OutboxSignal
 from app.events.runtime import EventRuntime
@@ -16,7 +16,9 @@ from app.wiring.store import Store
 
 
 @asynccontextmanager
-async def open_events(settings: Settings, broker: Broker, store: Store) -> AsyncIterator[OpenedEvents]:
+async def open_events(
+    settings: Settings, broker: {{ cookiecutter.broker }}.Broker, store: Store
+) -> AsyncIterator[OpenedEvents]:
     outbox, signal = MemoryOutbox(), OutboxSignal()
     runtime = EventRuntime(settings, broker, outbox, MemoryProcessedEvents(), signal)
     runtime.start()

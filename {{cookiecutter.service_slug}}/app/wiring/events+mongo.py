@@ -8,7 +8,7 @@ from functools import partial
 
 from app.config import Settings
 from app.container import OpenedEvents
-from app.events.{{ cookiecutter.broker }} import Broker
+from app.events import {{ cookiecutter.broker }}
 from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents, check_transactions
 from app.events.outbox import OutboxSignal
 from app.events.runtime import EventRuntime
@@ -17,7 +17,9 @@ from app.wiring.store import Store
 
 
 @asynccontextmanager
-async def open_events(settings: Settings, broker: Broker, store: Store) -> AsyncIterator[OpenedEvents]:
+async def open_events(
+    settings: Settings, broker: {{ cookiecutter.broker }}.Broker, store: Store
+) -> AsyncIterator[OpenedEvents]:
     signal = OutboxSignal()
     runtime = EventRuntime(
         settings, broker, MongoOutbox(store.database), MongoProcessedEvents(store.database), signal

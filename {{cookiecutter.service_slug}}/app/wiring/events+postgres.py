@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from app.config import Settings
 from app.container import OpenedEvents
-from app.events.{{ cookiecutter.broker }} import Broker
+from app.events import {{ cookiecutter.broker }}
 from app.events.outbox import OutboxSignal
 from app.events.runtime import EventRuntime
 from app.events.sql_outbox import SqlOutbox, SqlProcessedEvents
@@ -16,7 +16,9 @@ from app.wiring.store import Store
 
 
 @asynccontextmanager
-async def open_events(settings: Settings, broker: Broker, store: Store) -> AsyncIterator[OpenedEvents]:
+async def open_events(
+    settings: Settings, broker: {{ cookiecutter.broker }}.Broker, store: Store
+) -> AsyncIterator[OpenedEvents]:
     signal = OutboxSignal()
     items = SqlItemRepository(
         store.engine, signal, store.read_pool, read_timeout_seconds=settings.database_timeout_seconds
