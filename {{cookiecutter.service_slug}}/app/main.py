@@ -26,14 +26,19 @@ from app.errors import install_error_handlers
 {%- if cookiecutter.broker != "none" %}
 from app.events import {{ cookiecutter.broker }}
 {%- if cookiecutter.database == "mongo" %}
-from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents, check_transactions
+from app.events.mongo_outbox import (
+    MongoOutbox,
+    MongoOutboxItemRepository,
+    MongoProcessedEvents,
+    check_transactions,
+)
 {%- elif cookiecutter.database == "none" %}
-from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
+from app.events.memory_outbox import MemoryOutbox, MemoryOutboxItemRepository, MemoryProcessedEvents
 {%- endif %}
 from app.events.outbox import OutboxSignal
 from app.events.runtime import EventRuntime
 {%- if cookiecutter.database == "postgres" %}
-from app.events.sql_outbox import SqlOutbox, SqlProcessedEvents
+from app.events.sql_outbox import SqlOutbox, SqlOutboxItemRepository, SqlProcessedEvents
 {%- endif %}
 {%- endif %}
 from app.logging import configure_logging
@@ -49,14 +54,20 @@ from app.repositories.cached_api_keys import CachedApiKeyRepository
 {%- if cookiecutter.auth == "api-key" %}
 from app.repositories.sql_api_keys import SqlApiKeyRepository
 {%- endif %}
+{%- if cookiecutter.broker == "none" %}
 from app.repositories.sql_items import SqlItemRepository
+{%- endif %}
 {%- elif cookiecutter.database == "mongo" %}
 {%- if cookiecutter.auth == "api-key" %}
 from app.repositories.mongo_api_keys import MongoApiKeyRepository
 {%- endif %}
+{%- if cookiecutter.broker == "none" %}
 from app.repositories.mongo_items import MongoItemRepository
+{%- endif %}
 {%- else %}
+{%- if cookiecutter.broker == "none" %}
 from app.repositories.memory_items import MemoryItemRepository
+{%- endif %}
 {%- if cookiecutter.auth == "api-key" %}
 from app.repositories.settings_api_keys import SettingsApiKeys
 {%- endif %}
@@ -89,7 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if cookiecutter.broker != "none" %}
     outbox_signal = OutboxSignal()
 {%- endif %}
-    app.state.item_repository = SqlItemRepository(
+    app.state.item_repository = {% if cookiecutter.broker != "none" %}SqlOutboxItemRepository{% else %}SqlItemRepository{% endif %}(
         engine,{% if cookiecutter.broker != "none" %} outbox_signal,{% endif %} read_pool, read_timeout_seconds=settings.database_timeout_seconds
     )
 {%- if cookiecutter.auth == "jwt" %}
@@ -135,7 +146,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     database = client[settings.mongodb_database]
 {%- if cookiecutter.broker != "none" %}
     outbox_signal = OutboxSignal()
-    app.state.item_repository = MongoItemRepository(database, outbox_signal)
+    app.state.item_repository = MongoOutboxItemRepository(database, outbox_signal)
 {%- else %}
     app.state.item_repository = MongoItemRepository(database)
 {%- endif %}
@@ -187,7 +198,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # In-memory store: every restart starts empty, unpublished events included (see README).
     outbox, outbox_signal = MemoryOutbox(), OutboxSignal()
-    app.state.item_repository = MemoryItemRepository(outbox, outbox_signal)
+    app.state.item_repository = MemoryOutboxItemRepository(outbox, outbox_signal)
 {%- else %}
     # In-memory store: every restart starts empty (see README).
     app.state.item_repository = MemoryItemRepository()

@@ -1,7 +1,9 @@
 {%- if cookiecutter.database == "mongo" %}
 {%- set example_id = '"6650f0c0a0b0c0d0e0f01234"' %}
+{%- set id_type = "string" %}
 {%- else %}
 {%- set example_id = "42" %}
+{%- set id_type = "integer" %}
 {%- endif -%}
 """Each item change stages one event in the outbox, committed with it, that reaches the broker."""
 
@@ -20,14 +22,36 @@ from app.config import Settings
 {%- if cookiecutter.database == "mongo" %}
 from app.events.mongo_outbox import TransactionsUnsupportedError, check_transactions
 {%- endif %}
-from app.events.schema import ItemEvent, PendingEvent, item_deleted
+from app.events.schema import (
+    ItemDeletedPayloadV1,
+    ItemEvent,
+    ItemPayloadV1,
+    PendingEvent,
+    item_changed,
+    item_deleted,
+)
 from app.main import create_app
+from app.models.item import Item
 {%- if cookiecutter.auth == "jwt" %}
 from tests.conftest import UNREACHABLE_BROKER_URL, add_user, bearer
 {%- else %}
 from tests.conftest import UNREACHABLE_BROKER_URL
 {%- endif %}
 from tests.eventing import next_event
+
+# Version 1 of the payload, as consumers read it. A failure here means an event
+# would change: keep it (map the new shape onto ItemPayloadV1) or publish a new version.
+ITEM_PAYLOAD_V1 = {
+    "id": {"title": "Id", "type": "{{ id_type }}"},
+    "name": {"title": "Name", "type": "string"},
+    "description": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Description"},
+    "quantity": {"title": "Quantity", "type": "integer"},
+    "created_at": {"format": "date-time", "title": "Created At", "type": "string"},
+    "updated_at": {"format": "date-time", "title": "Updated At", "type": "string"},
+{%- if cookiecutter.auth == "jwt" %}
+    "owner_id": {"title": "Owner Id", "type": "string"},
+{%- endif %}
+}
 
 
 async def test_each_change_publishes_one_event_in_order(
@@ -132,6 +156,48 @@ def test_event_json_follows_the_contract() -> None:
     assert uuid.UUID(body["event_id"]).version == 4
     assert datetime.fromisoformat(body["occurred_at"]).tzinfo is not None
     assert ItemEvent.model_validate_json(event.model_dump_json()) == event
+
+
+def test_the_item_payload_schema_is_version_1() -> None:
+    schema = ItemPayloadV1.model_json_schema()
+    deleted = ItemDeletedPayloadV1.model_json_schema()
+
+    assert schema["properties"] == ITEM_PAYLOAD_V1
+    assert schema["required"] == list(ITEM_PAYLOAD_V1)
+    assert deleted["properties"] == {"id": ITEM_PAYLOAD_V1["id"]}
+    assert deleted["required"] == ["id"]
+
+
+def test_the_item_payload_is_built_from_the_domain_item() -> None:
+    created_at = datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=UTC)
+    item = Item(
+        id={{ example_id }},
+        name="widget",
+        description=None,
+        quantity=2,
+        created_at=created_at,
+        updated_at=created_at.replace(microsecond=0),
+{%- if cookiecutter.auth == "jwt" %}
+        owner_id="user-1",
+{%- endif %}
+    )
+
+    event = item_changed("item.updated", item)
+
+    assert json.dumps(event.payload) == json.dumps(
+        {
+            "id": {{ example_id }},
+            "name": "widget",
+            "description": None,
+            "quantity": 2,
+            "created_at": "2026-01-02T03:04:05.123000Z",
+            "updated_at": "2026-01-02T03:04:05Z",
+{%- if cookiecutter.auth == "jwt" %}
+            "owner_id": "user-1",
+{%- endif %}
+        }
+    )
+    assert event.item_id == "{{ example_id | replace('"', '') }}"
 
 
 def test_events_refuse_naive_timestamps() -> None:

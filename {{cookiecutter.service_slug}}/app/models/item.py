@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 {% if cookiecutter.database == "mongo" -%}
 # A MongoDB ObjectId as its 24-character lowercase hex string.
@@ -16,6 +17,14 @@ UserId = str
 
 @dataclass(frozen=True, slots=True)
 class NewItem:
+    name: str
+    description: str | None
+    quantity: int
+
+
+class ItemChanges(TypedDict, total=False):
+    """The fields of a partial update; an absent key keeps its value."""
+
     name: str
     description: str | None
     quantity: int

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 {% if cookiecutter.auth == "jwt" -%}
 from app.errors import ConflictError, ForbiddenError, NotFoundError
 {%- else -%}
 from app.errors import ConflictError, NotFoundError
 {%- endif %}
-from app.models.item import Item, ItemId, ItemPage, NewItem
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem
 {%- if cookiecutter.auth == "jwt" %}
 from app.models.user import Principal
 {%- endif %}
@@ -59,14 +56,14 @@ class ItemService:
     async def replace_item(self, item_id: ItemId, replacement: NewItem) -> Item:
         return await self.update_item(
             item_id,
-            {
-                "name": replacement.name,
-                "description": replacement.description,
-                "quantity": replacement.quantity,
-            },
+            ItemChanges(
+                name=replacement.name,
+                description=replacement.description,
+                quantity=replacement.quantity,
+            ),
         )
 
-    async def update_item(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item:
+    async def update_item(self, item_id: ItemId, changes: ItemChanges) -> Item:
 {%- if cookiecutter.auth == "jwt" %}
         await self._ensure_may_change(item_id)
 {%- endif %}
@@ -75,7 +72,7 @@ class ItemService:
         try:
             item = await self._repository.update(item_id, changes)
         except DuplicateNameError:
-            raise _name_taken(changes["name"]) from None
+            raise _name_taken(str(changes.get("name"))) from None
         if item is None:
             raise _not_found(item_id)
         return item
