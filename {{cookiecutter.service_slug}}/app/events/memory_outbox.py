@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 from app.events.outbox import OutboxBatch, OutboxSignal
 from app.events.schema import ItemEvent, PendingEvent, item_changed, item_deleted
-from app.models.item import Item, ItemChanges, ItemId, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
 from app.repositories.memory_items import MemoryItemRepository
 
 
@@ -46,8 +46,8 @@ class MemoryOutboxItemRepository(MemoryItemRepository):
         self._outbox = outbox
         self._outbox_signal = outbox_signal
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
-        item = await super().add(new_item{% if cookiecutter.auth == "jwt" %}, owner_id{% endif %})
+    async def add(self, new_item: NewItemRecord) -> Item:
+        item = await super().add(new_item)
         self._staged(item_changed("item.created", item))
         return item
 

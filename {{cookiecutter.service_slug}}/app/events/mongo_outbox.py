@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.events.outbox import OutboxBatch, OutboxSignal
 from app.events.schema import ItemEvent, PendingEvent, item_changed, item_deleted
-from app.models.item import Item, ItemChanges, ItemId, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
 from app.mongo import COUNTERS, OUTBOX, PROCESSED_EVENTS, Document
 from app.repositories.mongo_items import MongoItemRepository
 
@@ -82,9 +82,9 @@ class MongoOutboxItemRepository(MongoItemRepository):
         self._database = database
         self._outbox_signal = outbox_signal
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         async def write(session: AsyncClientSession) -> Item:
-            item = await self._insert(new_item{% if cookiecutter.auth == "jwt" %}, owner_id{% endif %}, session=session)
+            item = await self._insert(new_item, session=session)
             await stage(self._database, session, item_changed("item.created", item))
             return item
 

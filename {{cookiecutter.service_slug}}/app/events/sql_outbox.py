@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.events.outbox import OutboxBatch, OutboxSignal
 from app.events.schema import ItemEvent, PendingEvent, item_changed, item_deleted
-from app.models.item import Item, ItemChanges, ItemId, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
 from app.repositories.sql_items import SqlItemRepository
 from app.repositories.tables import outbox, processed_events
 
@@ -68,9 +68,9 @@ class SqlOutboxItemRepository(SqlItemRepository):
         super().__init__(engine, read_pool, read_timeout_seconds=read_timeout_seconds)
         self._outbox_signal = outbox_signal
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         async with self._writing(new_item.name) as connection:
-            item = await self._insert(connection, new_item{% if cookiecutter.auth == "jwt" %}, owner_id{% endif %})
+            item = await self._insert(connection, new_item)
             await stage(connection, item_changed("item.created", item))
         self._outbox_signal.notify()
         return item

@@ -17,9 +17,31 @@ UserId = str
 
 @dataclass(frozen=True, slots=True)
 class NewItem:
+    """What a client sets: a new item, or the full replacement of one."""
+
     name: str
     description: str | None
     quantity: int
+{%- if cookiecutter.auth == "jwt" %}
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedNewItem(NewItem):
+    owner_id: UserId
+
+    @classmethod
+    def of(cls, new_item: NewItem, owner_id: UserId) -> OwnedNewItem:
+        return cls(new_item.name, new_item.description, new_item.quantity, owner_id)
+
+
+# What an item store adds: the client's fields and the creating user.
+NewItemRecord = OwnedNewItem
+{%- else %}
+
+
+# What an item store adds: the client's fields as they are.
+NewItemRecord = NewItem
+{%- endif %}
 
 
 class ItemChanges(TypedDict, total=False):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 
 
 class DuplicateNameError(Exception):
@@ -16,7 +16,7 @@ class ItemRepository(Protocol):
 
     async def get(self, item_id: ItemId) -> Item | None: ...
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         """Store a new item; raises DuplicateNameError."""
         ...
 

@@ -10,7 +10,7 @@ import itertools
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 from app.repositories.items import DuplicateNameError
 
 
@@ -30,7 +30,7 @@ class MemoryItemRepository:
     async def get(self, item_id: ItemId) -> Item | None:
         return self._items.get(item_id)
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         self._ensure_name_free(new_item.name, owner=None)
         now = datetime.now(UTC)
         item = Item(
@@ -38,9 +38,6 @@ class MemoryItemRepository:
             **asdict(new_item),
             created_at=now,
             updated_at=now,
-{%- if cookiecutter.auth == "jwt" %}
-            owner_id=owner_id,
-{%- endif %}
         )
         self._items[item.id] = item
         return item

@@ -19,7 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 from app.mongo import ITEMS, Document
 from app.repositories.items import DuplicateNameError
 
@@ -60,9 +60,9 @@ class MongoItemRepository:
         document = await self._items.find_one({"_id": ObjectId(item_id)})
         return None if document is None else _to_item(document)
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         with self._unique_name(new_item.name):
-            return await self._insert(new_item{% if cookiecutter.auth == "jwt" %}, owner_id{% endif %}, session=None)
+            return await self._insert(new_item, session=None)
 
     async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
         with self._unique_name(changes.get("name")):
@@ -80,10 +80,7 @@ class MongoItemRepository:
 
     async def _insert(
         self,
-        new_item: NewItem,
-{%- if cookiecutter.auth == "jwt" %}
-        owner_id: UserId,
-{%- endif %}
+        new_item: NewItemRecord,
         *,
         session: AsyncClientSession | None,
     ) -> Item:
@@ -93,9 +90,6 @@ class MongoItemRepository:
             **asdict(new_item),
             "created_at": now,
             "updated_at": now,
-{%- if cookiecutter.auth == "jwt" %}
-            "owner_id": owner_id,
-{%- endif %}
         }
         await self._items.insert_one(document, session=session)
         return _to_item(document)

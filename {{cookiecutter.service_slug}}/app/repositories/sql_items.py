@@ -19,7 +19,7 @@ from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem{% if cookiecutter.auth == "jwt" %}, UserId{% endif %}
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 from app.repositories.items import DuplicateNameError
 from app.repositories.tables import items
 
@@ -108,9 +108,9 @@ class SqlItemRepository:
             row = (await connection.execute(_SELECT_ONE, {"item_id": item_id})).first()
         return None if row is None else _to_item(row)
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: UserId{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         async with self._writing(new_item.name) as connection:
-            return await self._insert(connection, new_item{% if cookiecutter.auth == "jwt" %}, owner_id{% endif %})
+            return await self._insert(connection, new_item)
 
     async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
         async with self._writing(changes.get("name")) as connection:
@@ -132,19 +132,13 @@ class SqlItemRepository:
     async def _insert(
         self,
         connection: AsyncConnection,
-        new_item: NewItem,
-{%- if cookiecutter.auth == "jwt" %}
-        owner_id: UserId,
-{%- endif %}
+        new_item: NewItemRecord,
     ) -> Item:
         now = datetime.now(UTC)
         values = {
             **asdict(new_item),
             "created_at": now,
             "updated_at": now,
-{%- if cookiecutter.auth == "jwt" %}
-            "owner_id": owner_id,
-{%- endif %}
         }
         return _to_item((await connection.execute(_INSERT, values)).one())
 

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 {% if cookiecutter.auth == "jwt" -%}
 from app.errors import ConflictError, ForbiddenError, NotFoundError
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem, OwnedNewItem
+from app.models.user import Principal
 {%- else -%}
 from app.errors import ConflictError, NotFoundError
-{%- endif %}
 from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem
-{%- if cookiecutter.auth == "jwt" %}
-from app.models.user import Principal
 {%- endif %}
 from app.repositories.items import DuplicateNameError, ItemRepository
 
@@ -46,7 +45,7 @@ class ItemService:
     async def create_item(self, new_item: NewItem) -> Item:
         try:
 {%- if cookiecutter.auth == "jwt" %}
-            return await self._repository.add(new_item, owner_id=self._actor.user_id)
+            return await self._repository.add(OwnedNewItem.of(new_item, self._actor.user_id))
 {%- else %}
             return await self._repository.add(new_item)
 {%- endif %}

@@ -1,0 +1,25 @@
+"""On MongoDB the outbox needs transactions: readiness names a server without them."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+
+from app.events.mongo_outbox import TransactionsUnsupportedError, check_transactions
+
+
+class StandaloneServer:
+    """Answers `hello` as a standalone mongod does (no replica set name): fault injection."""
+
+    def __init__(self) -> None:
+        self.admin = self
+
+    async def command(self, name: str) -> dict[str, object]:
+        return {"isWritablePrimary": True, "ok": 1.0}
+
+
+async def test_readiness_names_a_standalone_mongodb(app: FastAPI) -> None:
+    await check_transactions(app.state.mongo_client, 5)  # the test server is a replica set
+
+    with pytest.raises(TransactionsUnsupportedError, match="replica set"):
+        await check_transactions(StandaloneServer(), 5)  # type: ignore[arg-type]

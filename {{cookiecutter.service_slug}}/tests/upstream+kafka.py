@@ -1,0 +1,23 @@
+"""Publishing as the upstream service does, over Kafka, and finding what was parked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from tests.conftest import TEST_BROKER_URL
+
+
+async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> None:
+    """Publish as the upstream service would, to the destination the consumer follows."""
+    upstream = app.state.settings.broker_upstream_prefix
+    # One key: one partition, so the messages arrive in the order they were sent.
+    await app.state.broker.publish(message, topic=f"{upstream}.items", key=b"77")
+
+
+async def assert_parked(app: FastAPI, body: bytes) -> None:
+    if not TEST_BROKER_URL:
+        # The in-memory broker records what was published to the parking destination.
+        parked = app.state.events.bus.parking.mock.call_args.args[0]
+        assert parked == body

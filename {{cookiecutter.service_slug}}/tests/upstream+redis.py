@@ -1,0 +1,22 @@
+"""Publishing as the upstream service does, over Redis, and finding what was parked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from tests.conftest import TEST_BROKER_URL
+
+
+async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> None:
+    """Publish as the upstream service would, to the destination the consumer follows."""
+    upstream = app.state.settings.broker_upstream_prefix
+    await app.state.broker.publish(message, stream=f"{upstream}.items")
+
+
+async def assert_parked(app: FastAPI, body: bytes) -> None:
+    if not TEST_BROKER_URL:
+        # The in-memory broker records what was published to the parking destination.
+        parked = app.state.events.bus.parking.mock.call_args.args[0]
+        assert parked == body
