@@ -33,12 +33,7 @@ class MemoryItemRepository:
     async def add(self, new_item: NewItemRecord) -> Item:
         self._ensure_name_free(new_item.name, owner=None)
         now = datetime.now(UTC)
-        item = Item(
-            id=next(self._ids),
-            **asdict(new_item),
-            created_at=now,
-            updated_at=now,
-        )
+        item = Item(id=next(self._ids), **asdict(new_item), created_at=now, updated_at=now)
         self._items[item.id] = item
         return item
 

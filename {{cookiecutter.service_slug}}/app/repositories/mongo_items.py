@@ -78,12 +78,7 @@ class MongoItemRepository:
         except DuplicateKeyError as error:
             raise DuplicateNameError(str(name)) from error
 
-    async def _insert(
-        self,
-        new_item: NewItemRecord,
-        *,
-        session: AsyncClientSession | None,
-    ) -> Item:
+    async def _insert(self, new_item: NewItemRecord, *, session: AsyncClientSession | None) -> Item:
         now = _now()
         document: Document = {
             "_id": ObjectId(),

@@ -129,17 +129,9 @@ class SqlItemRepository:
         except IntegrityError as error:
             raise DuplicateNameError(str(name)) from error
 
-    async def _insert(
-        self,
-        connection: AsyncConnection,
-        new_item: NewItemRecord,
-    ) -> Item:
+    async def _insert(self, connection: AsyncConnection, new_item: NewItemRecord) -> Item:
         now = datetime.now(UTC)
-        values = {
-            **asdict(new_item),
-            "created_at": now,
-            "updated_at": now,
-        }
+        values = {**asdict(new_item), "created_at": now, "updated_at": now}
         return _to_item((await connection.execute(_INSERT, values)).one())
 
     async def _update(
