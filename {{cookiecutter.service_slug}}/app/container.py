@@ -44,19 +44,6 @@ class Container:
 {%- endif %}
 
 
-{%- if cookiecutter.broker != "none" %}
-
-
-@dataclass(frozen=True, slots=True)
-class OpenedEvents:
-    """The events side once started: its runtime, and the item store that stages events."""
-
-    runtime: EventRuntime
-    items: ItemRepository
-    readiness_checks: dict[str, ReadinessCheck]
-{%- endif %}
-
-
 def container_of(connection: HTTPConnection) -> Container:
     """The container of the app serving this request or WebSocket."""
     return container_of_app(connection.app)

@@ -20,52 +20,53 @@ from app.config import Settings
 Document = dict[str, Any]
 
 ITEMS = "items"
+# Declared once; creating an index that already exists with these options is a no-op.
+INDEXES: dict[str, list[IndexModel]] = {
+    ITEMS: [IndexModel([("name", ASCENDING)], name="uq_items_name", unique=True)],
+}
 {%- if cookiecutter.auth == "jwt" %}
+
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
+INDEXES[USERS] = [IndexModel([("email", ASCENDING)], name="uq_users_email", unique=True)]
+INDEXES[REFRESH_TOKENS] = [
+    IndexModel([("family_id", ASCENDING)], name="ix_refresh_tokens_family_id"),
+    IndexModel([("user_id", ASCENDING)], name="ix_refresh_tokens_user_id"),
+    # MongoDB deletes each token once it expires.
+    IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_tokens", expireAfterSeconds=0),
+]
 {%- elif cookiecutter.auth == "api-key" %}
+
 API_KEYS = "api_keys"
+INDEXES[API_KEYS] = [
+    IndexModel([("lookup_id", ASCENDING)], name="uq_api_keys_lookup_id", unique=True)
+]
 {%- endif %}
 {%- if cookiecutter.broker != "none" %}
+
 OUTBOX = "outbox"
 PROCESSED_EVENTS = "processed_events"
 COUNTERS = "counters"
 # Sent events stay a week for inspection and replays; processed ids as long, so a
 # redelivery within that window is still recognised.
 EVENT_RETENTION_SECONDS = 7 * 24 * 3600
+# Also serves the relay's scan for unsent events (sent_at null).
+INDEXES[OUTBOX] = [
+    IndexModel(
+        [("sent_at", ASCENDING)],
+        name="ttl_outbox_sent_at",
+        expireAfterSeconds=EVENT_RETENTION_SECONDS,
+    )
+]
+INDEXES[PROCESSED_EVENTS] = [
+    IndexModel(
+        [("processed_at", ASCENDING)],
+        name="ttl_processed_events",
+        expireAfterSeconds=EVENT_RETENTION_SECONDS,
+    )
+]
 {%- endif %}
-# Declared once; creating an index that already exists with these options is a no-op.
-INDEXES: dict[str, list[IndexModel]] = {
-    ITEMS: [IndexModel([("name", ASCENDING)], name="uq_items_name", unique=True)],
-{%- if cookiecutter.auth == "jwt" %}
-    USERS: [IndexModel([("email", ASCENDING)], name="uq_users_email", unique=True)],
-    REFRESH_TOKENS: [
-        IndexModel([("family_id", ASCENDING)], name="ix_refresh_tokens_family_id"),
-        IndexModel([("user_id", ASCENDING)], name="ix_refresh_tokens_user_id"),
-        # MongoDB deletes each token once it expires.
-        IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_tokens", expireAfterSeconds=0),
-    ],
-{%- elif cookiecutter.auth == "api-key" %}
-    API_KEYS: [IndexModel([("lookup_id", ASCENDING)], name="uq_api_keys_lookup_id", unique=True)],
-{%- endif %}
-{%- if cookiecutter.broker != "none" %}
-    # Also serves the relay's scan for unsent events (sent_at null).
-    OUTBOX: [
-        IndexModel(
-            [("sent_at", ASCENDING)],
-            name="ttl_outbox_sent_at",
-            expireAfterSeconds=EVENT_RETENTION_SECONDS,
-        )
-    ],
-    PROCESSED_EVENTS: [
-        IndexModel(
-            [("processed_at", ASCENDING)],
-            name="ttl_processed_events",
-            expireAfterSeconds=EVENT_RETENTION_SECONDS,
-        )
-    ],
-{%- endif %}
-}
+
 MAX_RETRY_DELAY_SECONDS = 10.0
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import Message
 
 from app.events.schema import ItemEvent
 
@@ -24,3 +30,59 @@ async def eventually(condition: Callable[[], bool], seconds: float = EVENT_TIMEO
         # Polling: the conditions are plain attributes of the app, with nothing to await.
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+class WebSocketSession:
+    """A WebSocket client speaking ASGI directly to the app, in the test's event loop."""
+
+    def __init__(self, app: FastAPI, path: str, headers: dict[str, str] | None = None) -> None:
+        self._app = app
+        self._path = path
+        self._headers = [(b"host", b"test")] + [
+            (name.lower().encode(), value.encode()) for name, value in (headers or {}).items()
+        ]
+        self._to_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._from_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> WebSocketSession:
+        scope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": "ws",
+            "path": self._path,
+            "raw_path": self._path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": self._headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("test", 80),
+            "subprotocols": [],
+        }
+        self._task = asyncio.create_task(self._app(scope, self._to_app.get, self._from_app.put))
+        await self._to_app.put({"type": "websocket.connect"})
+        assert (await self.receive())["type"] == "websocket.accept"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._to_app.put({"type": "websocket.disconnect", "code": 1000})
+        assert self._task is not None
+        async with asyncio.timeout(EVENT_TIMEOUT_SECONDS):
+            await self._task
+
+    async def send_json(self, data: Any) -> None:
+        await self._to_app.put({"type": "websocket.receive", "text": json.dumps(data)})
+
+    async def receive(self) -> Message:
+        async with asyncio.timeout(EVENT_TIMEOUT_SECONDS):
+            return await self._from_app.get()
+
+    async def receive_json(self) -> Any:
+        message = await self.receive()
+        assert message["type"] == "websocket.send", message
+        return json.loads(message["text"])

@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-{%- if cookiecutter.broker == "rabbitmq" %}
-from faststream.rabbit import ExchangeType, RabbitExchange
-{%- endif %}
 
 from app.container import container_of_app
 from app.events.consumer import PoisonMessageError, UpstreamDeletions
-{%- if cookiecutter.broker == "nats" %}
-from app.events.nats import stream_name
-{%- endif %}
 from app.events.schema import ItemEventType
-from app.wiring import wiring_of
-from tests.plugins.broker import TEST_BROKER_URL
 from tests.eventing import eventually
+from tests.upstream import assert_parked, publish_upstream
 
 
 def upstream_event(type_: ItemEventType = "item.deleted", item_id: str = "77") -> dict[str, Any]:
@@ -34,24 +27,6 @@ def upstream_event(type_: ItemEventType = "item.deleted", item_id: str = "77") -
         "sequence": 1,
         "payload": {"id": item_id},
     }
-
-
-async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> None:
-    """Publish as the upstream service would, to the destination the consumer follows."""
-    upstream = container_of_app(app).settings.broker_upstream_prefix
-{%- if cookiecutter.broker == "rabbitmq" %}
-    exchange = RabbitExchange(upstream, type=ExchangeType.TOPIC, durable=True)
-    await wiring_of(app).broker.publish(message, exchange=exchange, routing_key="items.deleted")
-{%- elif cookiecutter.broker == "kafka" %}
-    # One key: one partition, so the messages arrive in the order they were sent.
-    await wiring_of(app).broker.publish(message, topic=f"{upstream}.items", key=b"77")
-{%- elif cookiecutter.broker == "redis" %}
-    await wiring_of(app).broker.publish(message, stream=f"{upstream}.items")
-{%- else %}
-    await wiring_of(app).broker.publish(
-        message, subject=f"{upstream}.items.deleted", stream=stream_name(upstream)
-    )
-{%- endif %}
 
 
 async def test_an_upstream_deletion_is_handled_once_however_often_it_arrives(
@@ -77,18 +52,7 @@ async def test_a_malformed_message_is_parked_and_the_consumer_carries_on(app: Fa
     await publish_upstream(app, upstream_event())
     await eventually(lambda: deletions.handled == 1)
 
-{%- if cookiecutter.broker == "rabbitmq" %}
-    if TEST_BROKER_URL:
-        # RabbitMQ dead-letters the rejected message into the parking queue.
-        parking = await wiring_of(app).broker.declare_queue(container_of_app(app).events.bus.parking)
-        parked = await parking.get(timeout=5)
-        assert parked.body == b"{not an event"
-{%- else %}
-    if not TEST_BROKER_URL:
-        # The in-memory broker records what was published to the parking destination.
-        parked = container_of_app(app).events.bus.parking.mock.call_args.args[0]
-        assert parked == b"{not an event"
-{%- endif %}
+    await assert_parked(app, b"{not an event")
 
 
 async def test_events_other_than_deletions_are_ignored(app: FastAPI) -> None:

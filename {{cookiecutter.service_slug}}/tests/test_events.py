@@ -1,7 +1,9 @@
 {%- if cookiecutter.database == "mongo" %}
 {%- set example_id = '"6650f0c0a0b0c0d0e0f01234"' %}
+{%- set id_type = "string" %}
 {%- else %}
 {%- set example_id = "42" %}
+{%- set id_type = "integer" %}
 {%- endif -%}
 """Each item change stages one event in the outbox, committed with it, that reaches the broker."""
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import httpx
@@ -17,19 +20,36 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
-{%- if cookiecutter.database == "mongo" %}
 from app.container import container_of_app
-from app.events.mongo_outbox import TransactionsUnsupportedError, check_transactions
-{%- endif %}
-from app.events.schema import ItemEvent, PendingEvent, item_deleted
+from app.events.hub import EventHub
+from app.events.schema import (
+    ItemDeletedPayloadV1,
+    ItemEvent,
+    ItemPayloadV1,
+    PendingEvent,
+    item_changed,
+    item_deleted,
+)
 from app.main import create_app
+from tests.eventing import next_event
 {%- if cookiecutter.auth == "jwt" %}
 from tests.plugins.auth import add_user, bearer
-from tests.plugins.broker import UNREACHABLE_BROKER_URL
-{%- else %}
-from tests.plugins.broker import UNREACHABLE_BROKER_URL
 {%- endif %}
-from tests.eventing import next_event
+from tests.plugins.broker import UNREACHABLE_BROKER_URL
+
+# Version 1 of the payload, as consumers read it. A failure here means an event
+# would change: keep it (map the new shape onto ItemPayloadV1) or publish a new version.
+ITEM_PAYLOAD_V1 = {
+    "id": {"title": "Id", "type": "{{ id_type }}"},
+    "name": {"title": "Name", "type": "string"},
+    "description": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Description"},
+    "quantity": {"title": "Quantity", "type": "integer"},
+    "created_at": {"format": "date-time", "title": "Created At", "type": "string"},
+    "updated_at": {"format": "date-time", "title": "Updated At", "type": "string"},
+{%- if cookiecutter.auth == "jwt" %}
+    "owner_id": {"title": "Owner Id", "type": "string"},
+{%- endif %}
+}
 
 
 async def test_each_change_publishes_one_event_in_order(
@@ -136,6 +156,46 @@ def test_event_json_follows_the_contract() -> None:
     assert ItemEvent.model_validate_json(event.model_dump_json()) == event
 
 
+def test_the_item_payload_schema_is_version_1() -> None:
+    schema = ItemPayloadV1.model_json_schema()
+    deleted = ItemDeletedPayloadV1.model_json_schema()
+
+    assert schema["properties"] == ITEM_PAYLOAD_V1
+    assert schema["required"] == list(ITEM_PAYLOAD_V1)
+    assert deleted["properties"] == {"id": ITEM_PAYLOAD_V1["id"]}
+    assert deleted["required"] == ["id"]
+
+
+async def test_the_item_payload_is_built_from_the_domain_item(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    created = (await client.post("/items", json={"name": "widget", "quantity": 2})).json()
+    item = await container_of_app(app).items.get(created["id"])
+    assert item is not None
+    moments = {"created_at": item.created_at, "updated_at": item.updated_at}
+
+    event = item_changed("item.updated", item)
+
+    # Field order and the UTC "Z" form are part of the contract, byte for byte.
+    assert list(event.payload) == list(ITEM_PAYLOAD_V1)
+    assert event.payload == asdict(item) | {
+        name: moment.isoformat().replace("+00:00", "Z") for name, moment in moments.items()
+    }
+    assert event.item_id == str(item.id)
+
+
+def test_a_client_that_falls_behind_is_dropped() -> None:
+    hub = EventHub(queue_size=2)
+    event = item_deleted({{ example_id }}).with_sequence(1)
+
+    with hub.subscribe() as slow:
+        for _ in range(3):
+            hub.broadcast(event)
+
+        assert hub.clients == 0
+        assert [slow.get_nowait() for _ in range(3)] == [event, event, None]
+
+
 def test_events_refuse_naive_timestamps() -> None:
     with pytest.raises(ValueError, match="timezone"):
         PendingEvent(
@@ -167,22 +227,3 @@ async def test_asyncapi_is_not_served_without_docs(settings: Settings) -> None:
         response = await client.get("/asyncapi.json")
 
     assert response.status_code == 404
-{%- if cookiecutter.database == "mongo" %}
-
-
-class StandaloneServer:
-    """Answers `hello` as a standalone mongod does (no replica set name): fault injection."""
-
-    def __init__(self) -> None:
-        self.admin = self
-
-    async def command(self, name: str) -> dict[str, object]:
-        return {"isWritablePrimary": True, "ok": 1.0}
-
-
-async def test_readiness_names_a_standalone_mongodb(app: FastAPI) -> None:
-    await check_transactions(container_of_app(app).store.client, 5)  # the test server is a replica set
-
-    with pytest.raises(TransactionsUnsupportedError, match="replica set"):
-        await check_transactions(StandaloneServer(), 5)  # type: ignore[arg-type]
-{%- endif %}

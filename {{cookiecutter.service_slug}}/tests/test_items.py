@@ -50,6 +50,36 @@ async def test_create_schedules_audit_event_after_response(
     assert [(r.event, r.item_id) for r in events] == [("item.created", item["id"])]  # type: ignore[attr-defined]
 
 
+async def test_every_write_schedules_its_audit_event(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.audit"):
+        item = await create(client)
+        path = f"/items/{item['id']}"
+        assert (await client.put(path, json={"name": "gadget"})).status_code == 200
+        assert (await client.patch(path, json={"quantity": 4})).status_code == 200
+        assert (await client.delete(path)).status_code == 204
+
+    events = [r for r in caplog.records if r.name == "app.audit"]
+    assert [(r.event, r.item_id) for r in events] == [  # type: ignore[attr-defined]
+        ("item.created", item["id"]),
+        ("item.replaced", item["id"]),
+        ("item.updated", item["id"]),
+        ("item.deleted", item["id"]),
+    ]
+
+
+async def test_a_refused_write_records_no_audit_event(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.audit"):
+        deleted = await client.delete("/items/{{ missing_id }}")
+        patched = await client.patch("/items/{{ missing_id }}", json={"quantity": 1})
+
+    assert (deleted.status_code, patched.status_code) == (404, 404)
+    assert [r for r in caplog.records if r.name == "app.audit"] == []
+
+
 async def test_get_returns_the_stored_item(client: httpx.AsyncClient) -> None:
     item = await create(client, quantity=7)
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.container import container_of_app
-from app.events.outbox import OutboxSignal
+from app.events.outbox import Outbox, OutboxSignal
 from app.events.relay import Relay, RelayPolicy
 from app.events.schema import ItemEvent
 from tests.eventing import eventually
@@ -59,6 +59,10 @@ async def paused_app(app: FastAPI) -> FastAPI:
     return app
 
 
+def outbox_of(app: FastAPI) -> Outbox:
+    return container_of_app(app).events.outbox
+
+
 async def make_changes(client: httpx.AsyncClient) -> list[tuple[str, str]]:
     first = (await client.post("/items", json={"name": "first"})).json()
     second = (await client.post("/items", json={"name": "second"})).json()
@@ -79,7 +83,7 @@ async def test_retries_with_capped_backoff_then_publishes_each_event_once_in_ord
 ) -> None:
     expected = await make_changes(client)
     publisher = FlakyPublisher(failures=4)
-    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay = Relay(outbox_of(paused_app), publisher, OutboxSignal(), FAST_RETRIES)
 
     with caplog.at_level(logging.WARNING, logger="app.events.relay"):
         relay.start()
@@ -96,7 +100,7 @@ async def test_retries_with_capped_backoff_then_publishes_each_event_once_in_ord
         if record.name == "app.events.relay"
     ]
     assert delays == [0.01, 0.02, 0.04, 0.04]  # doubling, capped at max_retry_seconds
-    async with container_of_app(paused_app).events.outbox.claim(10) as batch:
+    async with outbox_of(paused_app).claim(10) as batch:
         assert batch.events == []
 
 
@@ -105,14 +109,14 @@ async def test_a_failure_mid_batch_keeps_what_was_sent(
 ) -> None:
     await make_changes(client)
     publisher = FlakyPublisher(failures=0)
-    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay = Relay(outbox_of(paused_app), publisher, OutboxSignal(), FAST_RETRIES)
     assert await relay.relay_once() is False  # a full batch: maybe more behind it
 
     publisher.failures = -1  # from now on, every publish fails
     with pytest.raises(ConnectionError):
         await relay.relay_once()
 
-    async with container_of_app(paused_app).events.outbox.claim(10) as batch:
+    async with outbox_of(paused_app).claim(10) as batch:
         pending = [event.sequence for event in batch.events]
     assert len(pending) == 3
     assert min(pending) > max(event.sequence for event in publisher.published)
@@ -123,7 +127,7 @@ async def test_stop_is_bounded_while_the_broker_hangs(
 ) -> None:
     expected = await make_changes(client)
     publisher = HangingPublisher()
-    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), FAST_RETRIES)
+    relay = Relay(outbox_of(paused_app), publisher, OutboxSignal(), FAST_RETRIES)
     relay.start()
     await eventually(lambda: publisher.attempts == 1)
 
@@ -131,7 +135,7 @@ async def test_stop_is_bounded_while_the_broker_hangs(
     await relay.stop(flush_seconds=0.5)
 
     assert 0.4 < time.monotonic() - started < 2
-    async with container_of_app(paused_app).events.outbox.claim(10) as batch:
+    async with outbox_of(paused_app).claim(10) as batch:
         assert len(batch.events) == len(expected)  # kept for the next start
 
 
@@ -141,7 +145,7 @@ async def test_stop_gives_up_at_once_while_the_broker_refuses(
     await make_changes(client)
     publisher = FlakyPublisher(failures=-1)  # every publish fails
     slow_retries = RelayPolicy(first_retry_seconds=30, max_retry_seconds=30)
-    relay = Relay(container_of_app(paused_app).events.outbox, publisher, OutboxSignal(), slow_retries)
+    relay = Relay(outbox_of(paused_app), publisher, OutboxSignal(), slow_retries)
     relay.start()
     await eventually(lambda: publisher.attempts == 1)
 
@@ -157,7 +161,7 @@ async def test_stop_gives_up_at_once_while_the_broker_refuses(
 async def test_stop_flushes_what_is_pending(paused_app: FastAPI, client: httpx.AsyncClient) -> None:
     publisher = FlakyPublisher(failures=0)
     signal = OutboxSignal()
-    relay = Relay(container_of_app(paused_app).events.outbox, publisher, signal, FAST_RETRIES)
+    relay = Relay(outbox_of(paused_app), publisher, signal, FAST_RETRIES)
     relay.start()
     # Written after the relay went to sleep, without waking it: only the flush sends them.
     expected = await make_changes(client)

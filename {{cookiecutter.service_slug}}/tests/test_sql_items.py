@@ -17,9 +17,6 @@ from sqlalchemy import make_url
 from app.config import Settings
 from app.container import container_of_app
 from app.database import create_read_pool
-{%- if cookiecutter.broker != "none" %}
-from app.events.outbox import OutboxSignal
-{%- endif %}
 from app.repositories.sql_items import SqlItemRepository
 
 
@@ -30,7 +27,7 @@ def on_postgresql(app: FastAPI) -> bool:
 
 def engine_only(app: FastAPI) -> SqlItemRepository:
     """The same store without the driver pool: every read through SQLAlchemy."""
-    return SqlItemRepository(container_of_app(app).store.engine{% if cookiecutter.broker != "none" %}, OutboxSignal(){% endif %})
+    return SqlItemRepository(container_of_app(app).store.engine)
 
 
 async def test_the_served_read_equals_the_engine_read(

@@ -1,10 +1,11 @@
 """The outbox and processed-event records in MongoDB.
 
-`stage` runs in the session of the item change, inside a multi-document
-transaction, so both commit or neither does. Transactions need a replica set
-(a single-node one is enough; MongoDB Atlas always is one). Sequence numbers
-come from a counter document bumped in the same transaction: concurrent
-changes serialize on it, which gives the outbox the order of their commits.
+`MongoOutboxItemRepository` stages each event in the session of the item
+change, inside a multi-document transaction, so both commit or neither does.
+Transactions need a replica set (a single-node one is enough; MongoDB Atlas
+always is one). Sequence numbers come from a counter document bumped in the
+same transaction: concurrent changes serialize on it, which gives the outbox
+the order of their commits.
 Sent events and processed-event records expire through TTL indexes (app/mongo.py).
 """
 
@@ -12,18 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from app.events.outbox import OutboxBatch
-from app.events.schema import ItemEvent, PendingEvent
+from app.events.outbox import OutboxBatch, OutboxSignal
+from app.events.schema import ItemEvent, PendingEvent, item_changed, item_deleted
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
 from app.mongo import COUNTERS, OUTBOX, PROCESSED_EVENTS, Document
+from app.repositories.mongo_items import MongoItemRepository
+
+T = TypeVar("T")
 
 
 class TransactionsUnsupportedError(RuntimeError):
@@ -66,6 +72,51 @@ async def stage(
         },
         session=session,
     )
+
+
+class MongoOutboxItemRepository(MongoItemRepository):
+    """Every change and its outbox event commit in one multi-document transaction."""
+
+    def __init__(self, database: AsyncDatabase[Document], outbox_signal: OutboxSignal) -> None:
+        super().__init__(database)
+        self._database = database
+        self._outbox_signal = outbox_signal
+
+    async def add(self, new_item: NewItemRecord) -> Item:
+        async def write(session: AsyncClientSession) -> Item:
+            item = await self._insert(new_item, session=session)
+            await stage(self._database, session, item_changed("item.created", item))
+            return item
+
+        with self._unique_name(new_item.name):
+            return await self._in_transaction(write)
+
+    async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
+        async def write(session: AsyncClientSession) -> Item | None:
+            item = await self._update(item_id, changes, session=session)
+            if item is not None:
+                await stage(self._database, session, item_changed("item.updated", item))
+            return item
+
+        with self._unique_name(changes.get("name")):
+            return await self._in_transaction(write)
+
+    async def delete(self, item_id: ItemId) -> bool:
+        async def write(session: AsyncClientSession) -> bool:
+            deleted = await self._delete(item_id, session=session)
+            if deleted:
+                await stage(self._database, session, item_deleted(item_id))
+            return deleted
+
+        return await self._in_transaction(write)
+
+    async def _in_transaction(self, write: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        # with_transaction retries the whole write on transient conflicts (two
+        # changes bumping the outbox counter at once).
+        async with self._database.client.start_session() as session:
+            result = await session.with_transaction(write)
+        self._outbox_signal.notify()
+        return result
 
 
 def _to_event(document: Document) -> ItemEvent:

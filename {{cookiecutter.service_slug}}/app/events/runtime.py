@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from faststream.specification import AsyncAPI
 
 from app.config import Settings
+from app.container import ReadinessCheck
+from app.events import {{ cookiecutter.broker }}
 from app.events.connection import BrokerConnection
 from app.events.consumer import UpstreamDeletions
 from app.events.hub import EventHub
-{%- if cookiecutter.broker in ["kafka", "nats"] %}
-from app.events.{{ cookiecutter.broker }} import Broker, EventBus
-{%- endif %}
 from app.events.outbox import Outbox, OutboxSignal, ProcessedEvents
-{%- if cookiecutter.broker in ["rabbitmq", "redis"] %}
-from app.events.{{ cookiecutter.broker }} import Broker, EventBus
-{%- endif %}
 from app.events.relay import Relay, RelayPolicy
 from app.events.schema import ItemEvent
+from app.repositories.items import ItemRepository
 
 
 class EventRuntime:
     def __init__(
         self,
         settings: Settings,
-        broker: Broker,
+        broker: {{ cookiecutter.broker }}.Broker,
         outbox: Outbox,
         processed: ProcessedEvents,
         outbox_signal: OutboxSignal,
@@ -35,7 +33,7 @@ class EventRuntime:
         self.hub = EventHub()
         self.broker = broker
         self.deletions = UpstreamDeletions(processed, settings.broker_upstream_prefix)
-        self.bus = EventBus(self.broker, settings, self.hub, self.deletions)
+        self.bus = {{ cookiecutter.broker }}.EventBus(self.broker, settings, self.hub, self.deletions)
         self.connection = BrokerConnection(
             self.broker,
             timeout_seconds=settings.broker_timeout_seconds,
@@ -76,3 +74,12 @@ class EventRuntime:
     async def stop(self) -> None:
         await self.relay.stop(self._settings.outbox_flush_seconds)
         await self.connection.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedEvents:
+    """The events side once started: its runtime, and the item store that stages events."""
+
+    runtime: EventRuntime
+    items: ItemRepository
+    readiness_checks: dict[str, ReadinessCheck]

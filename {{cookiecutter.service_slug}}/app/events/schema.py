@@ -13,13 +13,40 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.models.item import Item, ItemId
-from app.schemas.item import ItemRead
 
 ItemEventType = Literal["item.created", "item.updated", "item.deleted"]
 
 
+class ItemPayloadV1(BaseModel):
+    """The item in a created or updated event, version 1.
+
+    Its own model rather than the API's ItemRead, so a change of the HTTP API
+    cannot change what consumers receive; tests/test_events.py pins its schema.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: ItemId
+    name: str
+    description: str | None
+    quantity: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+{%- if cookiecutter.auth == "jwt" %}
+    owner_id: str
+{%- endif %}
+
+
+class ItemDeletedPayloadV1(BaseModel):
+    """The payload of a deleted event, version 1: only the id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: ItemId
+
+
 class ItemEvent(BaseModel):
-    """An item changed. `payload` is the item as the API returns it; `{"id": ...}` when deleted."""
+    """An item changed. `payload` is an ItemPayloadV1, or an ItemDeletedPayloadV1 when deleted."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -55,9 +82,10 @@ class PendingEvent(BaseModel):
 
 
 def item_changed(type_: Literal["item.created", "item.updated"], item: Item) -> PendingEvent:
-    payload = ItemRead.model_validate(item).model_dump(mode="json")
+    payload = ItemPayloadV1.model_validate(item, from_attributes=True).model_dump(mode="json")
     return PendingEvent(type=type_, item_id=str(item.id), payload=payload)
 
 
 def item_deleted(item_id: ItemId) -> PendingEvent:
-    return PendingEvent(type="item.deleted", item_id=str(item_id), payload={"id": item_id})
+    payload = ItemDeletedPayloadV1(id=item_id).model_dump(mode="json")
+    return PendingEvent(type="item.deleted", item_id=str(item_id), payload=payload)

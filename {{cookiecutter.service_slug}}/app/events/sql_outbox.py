@@ -1,9 +1,10 @@
 """The outbox and processed-event records in SQL (PostgreSQL, or SQLite for local runs).
 
-`stage` runs on the connection of the item change, so both commit or neither
-does. On PostgreSQL the relay claims the outbox with a transaction-scoped
-advisory lock: with several replicas one relay publishes at a time, which keeps
-the global order; the others find the lock taken and try again at their next poll.
+`SqlOutboxItemRepository` stages each event on the connection of the item
+change, so both commit or neither does. On PostgreSQL the relay claims the
+outbox with a transaction-scoped advisory lock: with several replicas one relay
+publishes at a time, which keeps the global order; the others find the lock
+taken and try again at their next poll.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Row, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.events.outbox import OutboxBatch
-from app.events.schema import ItemEvent, PendingEvent
+from app.events.outbox import OutboxBatch, OutboxSignal
+from app.events.schema import ItemEvent, PendingEvent, item_changed, item_deleted
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
+from app.repositories.sql_items import SqlItemRepository
 from app.repositories.tables import outbox, processed_events
 
 # Any constant shared by every replica of this service; the bytes spell "outbox".
@@ -48,6 +52,45 @@ async def stage(connection: AsyncConnection, event: PendingEvent) -> None:
             "payload": event.payload,
         },
     )
+
+
+class SqlOutboxItemRepository(SqlItemRepository):
+    """Every change stages its event in the outbox, in the change's transaction."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox_signal: OutboxSignal,
+        read_pool: asyncpg.Pool | None = None,
+        *,
+        read_timeout_seconds: float | None = None,
+    ) -> None:
+        super().__init__(engine, read_pool, read_timeout_seconds=read_timeout_seconds)
+        self._outbox_signal = outbox_signal
+
+    async def add(self, new_item: NewItemRecord) -> Item:
+        async with self._writing(new_item.name) as connection:
+            item = await self._insert(connection, new_item)
+            await stage(connection, item_changed("item.created", item))
+        self._outbox_signal.notify()
+        return item
+
+    async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
+        async with self._writing(changes.get("name")) as connection:
+            item = await self._update(connection, item_id, changes)
+            if item is None:
+                return None
+            await stage(connection, item_changed("item.updated", item))
+        self._outbox_signal.notify()
+        return item
+
+    async def delete(self, item_id: ItemId) -> bool:
+        async with self._engine.begin() as connection:
+            if not await self._delete(connection, item_id):
+                return False
+            await stage(connection, item_deleted(item_id))
+        self._outbox_signal.notify()
+        return True
 
 
 def _to_event(row: Row[Any]) -> ItemEvent:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
-from app.models.item import Item, ItemId, ItemPage, NewItem
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 
 
 class DuplicateNameError(Exception):
@@ -17,11 +16,11 @@ class ItemRepository(Protocol):
 
     async def get(self, item_id: ItemId) -> Item | None: ...
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
         """Store a new item; raises DuplicateNameError."""
         ...
 
-    async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
+    async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
         """Apply changes; None if the item does not exist; raises DuplicateNameError."""
         ...
 

@@ -8,34 +8,23 @@ the server, as a unique constraint would be in SQL.
 from __future__ import annotations
 
 import asyncio
-{%- if cookiecutter.broker != "none" %}
-from collections.abc import Awaitable, Callable, Mapping
-{%- else %}
-from collections.abc import Mapping
-{%- endif %}
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
-from typing import Any{% if cookiecutter.broker != "none" %}, TypeVar{% endif %}
 
 from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
-{%- if cookiecutter.broker != "none" %}
 from pymongo.asynchronous.client_session import AsyncClientSession
-{%- endif %}
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-{% if cookiecutter.broker != "none" -%}
-from app.events import mongo_outbox
-from app.events.outbox import OutboxSignal
-from app.events.schema import item_changed, item_deleted
-{% endif -%}
-from app.models.item import Item, ItemId, ItemPage, NewItem
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 from app.mongo import ITEMS, Document
 from app.repositories.items import DuplicateNameError
-{%- if cookiecutter.broker != "none" %}
 
-T = TypeVar("T")
-{%- endif %}
+# Every field but the id is stored under its own name.
+_STORED_FIELDS = [field.name for field in fields(Item) if field.name != "id"]
 
 
 def _now() -> datetime:
@@ -45,31 +34,14 @@ def _now() -> datetime:
 
 
 def _to_item(document: Document) -> Item:
-    return Item(
-        id=str(document["_id"]),
-        name=document["name"],
-        description=document["description"],
-        quantity=document["quantity"],
-        created_at=document["created_at"],
-        updated_at=document["updated_at"],
-{%- if cookiecutter.auth == "jwt" %}
-        owner_id=document["owner_id"],
-{%- endif %}
-    )
+    return Item(id=str(document["_id"]), **{name: document[name] for name in _STORED_FIELDS})
 
 
 class MongoItemRepository:
-{%- if cookiecutter.broker != "none" %}
-    """Every change and its outbox event commit in one multi-document transaction."""
+    """The `_insert`/`_update`/`_delete` steps take the session of a transaction, if any."""
 
-    def __init__(self, database: AsyncDatabase[Document], outbox_signal: OutboxSignal) -> None:
-        self._database = database
-        self._items = database[ITEMS]
-        self._outbox_signal = outbox_signal
-{%- else %}
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self._items = database[ITEMS]
-{%- endif %}
 
     async def page(self, *, limit: int, offset: int) -> ItemPage:
         # ObjectIds grow with creation time, so ordering by _id lists oldest first.
@@ -88,90 +60,46 @@ class MongoItemRepository:
         document = await self._items.find_one({"_id": ObjectId(item_id)})
         return None if document is None else _to_item(document)
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
+    async def add(self, new_item: NewItemRecord) -> Item:
+        with self._unique_name(new_item.name):
+            return await self._insert(new_item, session=None)
+
+    async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
+        with self._unique_name(changes.get("name")):
+            return await self._update(item_id, changes, session=None)
+
+    async def delete(self, item_id: ItemId) -> bool:
+        return await self._delete(item_id, session=None)
+
+    @contextmanager
+    def _unique_name(self, name: str | None) -> Iterator[None]:
+        try:
+            yield
+        except DuplicateKeyError as error:
+            raise DuplicateNameError(str(name)) from error
+
+    async def _insert(self, new_item: NewItemRecord, *, session: AsyncClientSession | None) -> Item:
         now = _now()
         document: Document = {
             "_id": ObjectId(),
-            "name": new_item.name,
-            "description": new_item.description,
-            "quantity": new_item.quantity,
+            **asdict(new_item),
             "created_at": now,
             "updated_at": now,
-{%- if cookiecutter.auth == "jwt" %}
-            "owner_id": owner_id,
-{%- endif %}
         }
-{%- if cookiecutter.broker != "none" %}
-        item = _to_item(document)
-
-        async def write(session: AsyncClientSession) -> None:
-            await self._items.insert_one(document, session=session)
-            await mongo_outbox.stage(self._database, session, item_changed("item.created", item))
-
-        try:
-            await self._in_transaction(write)
-        except DuplicateKeyError as error:
-            raise DuplicateNameError(new_item.name) from error
-        return item
-{%- else %}
-        try:
-            await self._items.insert_one(document)
-        except DuplicateKeyError as error:
-            raise DuplicateNameError(new_item.name) from error
+        await self._items.insert_one(document, session=session)
         return _to_item(document)
-{%- endif %}
-{%- if cookiecutter.broker != "none" %}
 
-    async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
-        async def write(session: AsyncClientSession) -> Item | None:
-            document = await self._items.find_one_and_update(
-                {"_id": ObjectId(item_id)},
-                {"$set": {**changes, "updated_at": _now()}},
-                return_document=ReturnDocument.AFTER,
-                session=session,
-            )
-            if document is None:
-                return None
-            item = _to_item(document)
-            await mongo_outbox.stage(self._database, session, item_changed("item.updated", item))
-            return item
-
-        try:
-            return await self._in_transaction(write)
-        except DuplicateKeyError as error:
-            raise DuplicateNameError(str(changes.get("name"))) from error
-
-    async def delete(self, item_id: ItemId) -> bool:
-        async def write(session: AsyncClientSession) -> bool:
-            result = await self._items.delete_one({"_id": ObjectId(item_id)}, session=session)
-            if result.deleted_count == 0:
-                return False
-            await mongo_outbox.stage(self._database, session, item_deleted(item_id))
-            return True
-
-        return await self._in_transaction(write)
-
-    async def _in_transaction(self, write: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-        # with_transaction retries the whole write on transient conflicts (two
-        # changes bumping the outbox counter at once).
-        async with self._database.client.start_session() as session:
-            result = await session.with_transaction(write)
-        self._outbox_signal.notify()
-        return result
-{%- else %}
-
-    async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
-        try:
-            document = await self._items.find_one_and_update(
-                {"_id": ObjectId(item_id)},
-                {"$set": {**changes, "updated_at": _now()}},
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError as error:
-            raise DuplicateNameError(str(changes.get("name"))) from error
+    async def _update(
+        self, item_id: ItemId, changes: ItemChanges, *, session: AsyncClientSession | None
+    ) -> Item | None:
+        document = await self._items.find_one_and_update(
+            {"_id": ObjectId(item_id)},
+            {"$set": {**changes, "updated_at": _now()}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
         return None if document is None else _to_item(document)
 
-    async def delete(self, item_id: ItemId) -> bool:
-        result = await self._items.delete_one({"_id": ObjectId(item_id)})
+    async def _delete(self, item_id: ItemId, *, session: AsyncClientSession | None) -> bool:
+        result = await self._items.delete_one({"_id": ObjectId(item_id)}, session=session)
         return result.deleted_count > 0
-{%- endif %}

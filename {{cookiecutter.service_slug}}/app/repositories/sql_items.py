@@ -8,49 +8,34 @@ skips SQLAlchemy and runs the same statement on asyncpg directly (decision 0014)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from dataclasses import fields
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-{% if cookiecutter.broker != "none" -%}
-from app.events import sql_outbox
-from app.events.outbox import OutboxSignal
-from app.events.schema import item_changed, item_deleted
-{% endif -%}
-from app.models.item import Item, ItemId, ItemPage, NewItem
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
 from app.repositories.items import DuplicateNameError
 from app.repositories.tables import items
 
 # Item's fields in declaration order, so a driver row maps onto Item positionally.
-_SELECT_ONE = select(*(items.c[field.name] for field in fields(Item))).where(
-    items.c.id == bindparam("item_id")
-)
+_COLUMNS = [items.c[field.name] for field in fields(Item)]
+_SELECT_ONE = select(*_COLUMNS).where(items.c.id == bindparam("item_id"))
 _SELECT_PAGE = (
-    select(items).order_by(items.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+    select(*_COLUMNS).order_by(items.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
 )
 _COUNT = select(func.count()).select_from(items)
-_INSERT = insert(items).returning(*items.c)
+_INSERT = insert(items).returning(*_COLUMNS)
 _DELETE = delete(items).where(items.c.id == bindparam("item_id"))
 
 
 def _to_item(row: Row[Any]) -> Item:
-    return Item(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        quantity=row.quantity,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-{%- if cookiecutter.auth == "jwt" %}
-        owner_id=row.owner_id,
-{%- endif %}
-    )
+    return Item(**row._mapping)
 
 
 class _DriverReads:
@@ -83,23 +68,16 @@ class _DriverReads:
 
 
 class SqlItemRepository:
-{%- if cookiecutter.broker != "none" %}
-    """Every change stages its event in the outbox, in the change's transaction."""
-{% endif %}
+    """Each write is one transaction; the `_insert`/`_update`/`_delete` steps run inside one."""
+
     def __init__(
         self,
         engine: AsyncEngine,
-{%- if cookiecutter.broker != "none" %}
-        outbox_signal: OutboxSignal,
-{%- endif %}
         read_pool: asyncpg.Pool | None = None,
         *,
         read_timeout_seconds: float | None = None,
     ) -> None:
         self._engine = engine
-{%- if cookiecutter.broker != "none" %}
-        self._outbox_signal = outbox_signal
-{%- endif %}
         # Single-statement reads need no transaction: autocommit saves the BEGIN and
         # ROLLBACK round trips that would otherwise triple the cost of a read.
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -130,64 +108,44 @@ class SqlItemRepository:
             row = (await connection.execute(_SELECT_ONE, {"item_id": item_id})).first()
         return None if row is None else _to_item(row)
 
-    async def add(self, new_item: NewItem{% if cookiecutter.auth == "jwt" %}, owner_id: str{% endif %}) -> Item:
-        now = datetime.now(UTC)
-        values = {
-            "name": new_item.name,
-            "description": new_item.description,
-            "quantity": new_item.quantity,
-            "created_at": now,
-            "updated_at": now,
-{%- if cookiecutter.auth == "jwt" %}
-            "owner_id": owner_id,
-{%- endif %}
-        }
+    async def add(self, new_item: NewItemRecord) -> Item:
+        async with self._writing(new_item.name) as connection:
+            return await self._insert(connection, new_item)
+
+    async def update(self, item_id: ItemId, changes: ItemChanges) -> Item | None:
+        async with self._writing(changes.get("name")) as connection:
+            return await self._update(connection, item_id, changes)
+
+    async def delete(self, item_id: ItemId) -> bool:
+        async with self._engine.begin() as connection:
+            return await self._delete(connection, item_id)
+
+    @asynccontextmanager
+    async def _writing(self, name: str | None) -> AsyncIterator[AsyncConnection]:
+        """A transaction whose unique-name violation, at any statement or the commit, is ours."""
         try:
             async with self._engine.begin() as connection:
-                row = (await connection.execute(_INSERT, values)).one()
-{%- if cookiecutter.broker != "none" %}
-                await sql_outbox.stage(connection, item_changed("item.created", _to_item(row)))
-{%- endif %}
+                yield connection
         except IntegrityError as error:
-            raise DuplicateNameError(new_item.name) from error
-{%- if cookiecutter.broker != "none" %}
-        self._outbox_signal.notify()
-{%- endif %}
-        return _to_item(row)
+            raise DuplicateNameError(str(name)) from error
 
-    async def update(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item | None:
+    async def _insert(self, connection: AsyncConnection, new_item: NewItemRecord) -> Item:
+        now = datetime.now(UTC)
+        values = {**asdict(new_item), "created_at": now, "updated_at": now}
+        return _to_item((await connection.execute(_INSERT, values)).one())
+
+    async def _update(
+        self, connection: AsyncConnection, item_id: ItemId, changes: ItemChanges
+    ) -> Item | None:
         statement = (
             update(items)
             .where(items.c.id == item_id)
             .values(**changes, updated_at=datetime.now(UTC))
-            .returning(*items.c)
+            .returning(*_COLUMNS)
         )
-        try:
-            async with self._engine.begin() as connection:
-                row = (await connection.execute(statement)).first()
-{%- if cookiecutter.broker != "none" %}
-                if row is None:
-                    return None
-                await sql_outbox.stage(connection, item_changed("item.updated", _to_item(row)))
-        except IntegrityError as error:
-            raise DuplicateNameError(str(changes.get("name"))) from error
-        self._outbox_signal.notify()
-        return _to_item(row)
-{%- else %}
-        except IntegrityError as error:
-            raise DuplicateNameError(str(changes.get("name"))) from error
+        row = (await connection.execute(statement)).first()
         return None if row is None else _to_item(row)
-{%- endif %}
 
-    async def delete(self, item_id: ItemId) -> bool:
-        async with self._engine.begin() as connection:
-            result = await connection.execute(_DELETE, {"item_id": item_id})
-{%- if cookiecutter.broker != "none" %}
-            if result.rowcount == 0:
-                return False
-            await sql_outbox.stage(connection, item_deleted(item_id))
-        self._outbox_signal.notify()
-        return True
-{%- else %}
+    async def _delete(self, connection: AsyncConnection, item_id: ItemId) -> bool:
+        result = await connection.execute(_DELETE, {"item_id": item_id})
         return result.rowcount > 0
-{%- endif %}

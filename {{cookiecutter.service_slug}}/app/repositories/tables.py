@@ -85,6 +85,8 @@ users = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 
 refresh_tokens = Table(
     "refresh_tokens",
@@ -140,6 +142,8 @@ outbox = Table(
         sqlite_where=text("sent_at IS NULL"),
     ),
 )
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
 
 # Events the consumer already handled: the primary key turns a redelivery into a no-op.
 processed_events = Table(

@@ -53,21 +53,31 @@ async def create_item(
 ) -> ItemRead:
     item = await service.create_item(_new_item(payload))
     response.headers["Location"] = str(request.url_for("get_item", item_id=item.id))
-    background_tasks.add_task(record_item_event, "created", item)
+    background_tasks.add_task(record_item_event, "created", item.id)
     return ItemRead.model_validate(item)
 
 
 @router.put("/{item_id}", responses=NOT_FOUND | CONFLICT)
-async def replace_item(item_id: ItemIdPath, payload: ItemCreate, service: ItemWriter) -> ItemRead:
-    return ItemRead.model_validate(await service.replace_item(item_id, _new_item(payload)))
+async def replace_item(
+    item_id: ItemIdPath, payload: ItemCreate, service: ItemWriter, background_tasks: BackgroundTasks
+) -> ItemRead:
+    item = await service.replace_item(item_id, _new_item(payload))
+    background_tasks.add_task(record_item_event, "replaced", item.id)
+    return ItemRead.model_validate(item)
 
 
 @router.patch("/{item_id}", responses=NOT_FOUND | CONFLICT)
-async def update_item(item_id: ItemIdPath, payload: ItemPatch, service: ItemWriter) -> ItemRead:
-    changes = payload.model_dump(exclude_unset=True)
-    return ItemRead.model_validate(await service.update_item(item_id, changes))
+async def update_item(
+    item_id: ItemIdPath, payload: ItemPatch, service: ItemWriter, background_tasks: BackgroundTasks
+) -> ItemRead:
+    item = await service.update_item(item_id, payload.changes())
+    background_tasks.add_task(record_item_event, "updated", item.id)
+    return ItemRead.model_validate(item)
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_item(item_id: ItemIdPath, service: ItemWriter) -> None:
+async def delete_item(
+    item_id: ItemIdPath, service: ItemWriter, background_tasks: BackgroundTasks
+) -> None:
     await service.delete_item(item_id)
+    background_tasks.add_task(record_item_event, "deleted", item_id)

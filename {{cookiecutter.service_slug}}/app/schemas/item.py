@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.models.item import ItemId
+from app.models.item import ItemChanges, ItemId
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=1000)]
@@ -37,6 +37,10 @@ class ItemPatch(BaseModel):
         if value is None:
             raise ValueError("may be omitted, but not null")
         return value
+
+    def changes(self) -> ItemChanges:
+        """The fields the client sent: ItemChanges' own, and never a null name or quantity."""
+        return cast("ItemChanges", self.model_dump(exclude_unset=True))
 
 
 class ItemRead(BaseModel):

@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 {% if cookiecutter.auth == "jwt" -%}
 from app.auth.principal import Principal
 from app.errors import ConflictError, ForbiddenError, NotFoundError
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem, OwnedNewItem
 {%- else -%}
 from app.errors import ConflictError, NotFoundError
+from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem
 {%- endif %}
-from app.models.item import Item, ItemId, ItemPage, NewItem
 from app.repositories.items import DuplicateNameError, ItemRepository
 
 
@@ -47,7 +45,7 @@ class ItemService:
     async def create_item(self, new_item: NewItem) -> Item:
         try:
 {%- if cookiecutter.auth == "jwt" %}
-            return await self._repository.add(new_item, owner_id=self._actor.subject)
+            return await self._repository.add(OwnedNewItem.of(new_item, self._actor.subject))
 {%- else %}
             return await self._repository.add(new_item)
 {%- endif %}
@@ -57,14 +55,14 @@ class ItemService:
     async def replace_item(self, item_id: ItemId, replacement: NewItem) -> Item:
         return await self.update_item(
             item_id,
-            {
-                "name": replacement.name,
-                "description": replacement.description,
-                "quantity": replacement.quantity,
-            },
+            ItemChanges(
+                name=replacement.name,
+                description=replacement.description,
+                quantity=replacement.quantity,
+            ),
         )
 
-    async def update_item(self, item_id: ItemId, changes: Mapping[str, Any]) -> Item:
+    async def update_item(self, item_id: ItemId, changes: ItemChanges) -> Item:
 {%- if cookiecutter.auth == "jwt" %}
         await self._ensure_may_change(item_id)
 {%- endif %}
@@ -73,7 +71,7 @@ class ItemService:
         try:
             item = await self._repository.update(item_id, changes)
         except DuplicateNameError:
-            raise _name_taken(changes["name"]) from None
+            raise _name_taken(str(changes.get("name"))) from None
         if item is None:
             raise _not_found(item_id)
         return item

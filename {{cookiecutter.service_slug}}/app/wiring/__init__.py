@@ -18,6 +18,7 @@ from app.container import Container
 from app.events.{{ cookiecutter.broker }} import create_broker
 {%- endif %}
 from app.metrics import HttpMetrics
+from app.repositories.items import ItemRepository
 {%- if cookiecutter.auth != "none" %}
 from app.wiring.auth import build_auth
 {%- endif %}
@@ -42,11 +43,10 @@ class Wiring:
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             store = await stack.enter_async_context(open_store(self.settings))
-            items, readiness_checks = store.items, store.readiness_checks()
+            items: ItemRepository = store.items
+            readiness_checks = store.readiness_checks()
 {%- if cookiecutter.broker != "none" %}
-            events = await stack.enter_async_context(
-                open_events(self.settings, self.broker, store)
-            )
+            events = await stack.enter_async_context(open_events(self.settings, self.broker, store))
             # Changes go through the store that stages their events in the outbox.
             items, readiness_checks = events.items, readiness_checks | events.readiness_checks
 {%- endif %}

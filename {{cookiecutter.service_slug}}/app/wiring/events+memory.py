@@ -6,12 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from app.config import Settings
-from app.container import OpenedEvents
 from app.events import {{ cookiecutter.broker }}
-from app.events.memory_outbox import MemoryOutbox, MemoryProcessedEvents
+from app.events.memory_outbox import MemoryOutbox, MemoryOutboxItemRepository, MemoryProcessedEvents
 from app.events.outbox import OutboxSignal
-from app.events.runtime import EventRuntime
-from app.repositories.memory_items import MemoryItemRepository
+from app.events.runtime import EventRuntime, OpenedEvents
 from app.wiring.store import Store
 
 
@@ -24,7 +22,7 @@ async def open_events(
     runtime.start()
     try:
         yield OpenedEvents(
-            runtime, MemoryItemRepository(outbox, signal), {"broker": runtime.connection.ping}
+            runtime, MemoryOutboxItemRepository(outbox, signal), {"broker": runtime.connection.ping}
         )
     finally:
         await runtime.stop()

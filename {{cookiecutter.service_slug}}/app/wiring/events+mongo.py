@@ -7,12 +7,16 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from app.config import Settings
-from app.container import OpenedEvents
+from app.container import ReadinessCheck
 from app.events import {{ cookiecutter.broker }}
-from app.events.mongo_outbox import MongoOutbox, MongoProcessedEvents, check_transactions
+from app.events.mongo_outbox import (
+    MongoOutbox,
+    MongoOutboxItemRepository,
+    MongoProcessedEvents,
+    check_transactions,
+)
 from app.events.outbox import OutboxSignal
-from app.events.runtime import EventRuntime
-from app.repositories.mongo_items import MongoItemRepository
+from app.events.runtime import EventRuntime, OpenedEvents
 from app.wiring.store import Store
 
 
@@ -24,13 +28,14 @@ async def open_events(
     runtime = EventRuntime(
         settings, broker, MongoOutbox(store.database), MongoProcessedEvents(store.database), signal
     )
-    readiness_checks = {
+    readiness_checks: dict[str, ReadinessCheck] = {
         "broker": runtime.connection.ping,
         # The outbox needs multi-document transactions: a standalone server cannot take writes.
         "transactions": partial(check_transactions, store.client, settings.mongodb_timeout_seconds),
     }
     runtime.start()
     try:
-        yield OpenedEvents(runtime, MongoItemRepository(store.database, signal), readiness_checks)
+        items = MongoOutboxItemRepository(store.database, signal)
+        yield OpenedEvents(runtime, items, readiness_checks)
     finally:
         await runtime.stop()

@@ -6,12 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from app.config import Settings
-from app.container import OpenedEvents
 from app.events import {{ cookiecutter.broker }}
 from app.events.outbox import OutboxSignal
-from app.events.runtime import EventRuntime
-from app.events.sql_outbox import SqlOutbox, SqlProcessedEvents
-from app.repositories.sql_items import SqlItemRepository
+from app.events.runtime import EventRuntime, OpenedEvents
+from app.events.sql_outbox import SqlOutbox, SqlOutboxItemRepository, SqlProcessedEvents
 from app.wiring.store import Store
 
 
@@ -20,8 +18,9 @@ async def open_events(
     settings: Settings, broker: {{ cookiecutter.broker }}.Broker, store: Store
 ) -> AsyncIterator[OpenedEvents]:
     signal = OutboxSignal()
-    items = SqlItemRepository(
-        store.engine, signal, store.read_pool, read_timeout_seconds=settings.database_timeout_seconds
+    timeout = settings.database_timeout_seconds
+    items = SqlOutboxItemRepository(
+        store.engine, signal, store.read_pool, read_timeout_seconds=timeout
     )
     runtime = EventRuntime(
         settings, broker, SqlOutbox(store.engine), SqlProcessedEvents(store.engine), signal

@@ -1,0 +1,25 @@
+"""Publishing as the upstream service does, over Kafka, and finding what was parked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.container import container_of_app
+from tests.plugins.broker import TEST_BROKER_URL
+
+
+async def publish_upstream(app: FastAPI, message: dict[str, Any] | bytes) -> None:
+    """Publish as the upstream service would, to the destination the consumer follows."""
+    container = container_of_app(app)
+    upstream = container.settings.broker_upstream_prefix
+    # One key: one partition, so the messages arrive in the order they were sent.
+    await container.events.broker.publish(message, topic=f"{upstream}.items", key=b"77")
+
+
+async def assert_parked(app: FastAPI, body: bytes) -> None:
+    if not TEST_BROKER_URL:
+        # The in-memory broker records what was published to the parking destination.
+        parked = container_of_app(app).events.bus.parking.mock.call_args.args[0]
+        assert parked == body
