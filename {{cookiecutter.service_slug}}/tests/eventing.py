@@ -8,9 +8,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from starlette.types import Message
 
+from app.container import container_of_app
 from app.events.schema import ItemEvent
 
 # Generous for a real broker on a busy machine; the in-memory one answers at once.
@@ -86,3 +88,19 @@ class WebSocketSession:
         message = await self.receive()
         assert message["type"] == "websocket.send", message
         return json.loads(message["text"])
+
+
+async def assert_streams_item_events(
+    app: FastAPI, client: httpx.AsyncClient, session: WebSocketSession
+) -> None:
+    """An item created then deleted reaches the subscribed session as two events, in order."""
+    await eventually(lambda: container_of_app(app).events.hub.clients == 1)
+    created = (await client.post("/items", json={"name": "widget"})).json()
+    await client.delete(f"/items/{created['id']}")
+
+    first = await session.receive_json()
+    second = await session.receive_json()
+
+    assert (first["type"], first["payload"]) == ("item.created", created)
+    assert (second["type"], second["item_id"]) == ("item.deleted", str(created["id"]))
+    assert first["sequence"] < second["sequence"]

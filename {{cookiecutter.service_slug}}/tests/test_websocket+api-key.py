@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from app.auth.scopes import ITEMS_WRITE
 {% endif -%}
 from app.container import container_of_app
-from tests.eventing import WebSocketSession, eventually
+from tests.eventing import WebSocketSession, assert_streams_item_events, eventually
 {%- if cookiecutter.database != "none" %}
 from tests.plugins.auth import add_api_key
 {%- endif %}
@@ -24,16 +24,7 @@ async def test_streams_item_events_to_a_client_with_an_api_key(
     async with WebSocketSession(app, "/items/events", headers) as session:
         if not in_header:
             await session.send_json({"api_key": api_key})
-        await eventually(lambda: container_of_app(app).events.hub.clients == 1)
-        created = (await client.post("/items", json={"name": "widget"})).json()
-        await client.delete(f"/items/{created['id']}")
-
-        first = await session.receive_json()
-        second = await session.receive_json()
-
-    assert (first["type"], first["payload"]) == ("item.created", created)
-    assert (second["type"], second["item_id"]) == ("item.deleted", str(created["id"]))
-    assert first["sequence"] < second["sequence"]
+        await assert_streams_item_events(app, client, session)
     await eventually(lambda: container_of_app(app).events.hub.clients == 0)
 
 
