@@ -6,7 +6,6 @@ Routers and dependencies reach it through `container_of`, never through loose
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,13 +18,12 @@ if TYPE_CHECKING:
     from app.events.runtime import EventRuntime
 {%- endif %}
     from app.metrics import HttpMetrics
+    from app.readiness import ReadinessCheck
     from app.repositories.items import ItemRepository
 {%- if cookiecutter.auth != "none" %}
     from app.wiring.auth import AuthComponents
 {%- endif %}
     from app.wiring.store import Store
-
-ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 @dataclass(slots=True)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from faststream.specification import AsyncAPI
 
 from app.config import Settings
-from app.container import ReadinessCheck
 from app.events import {{ cookiecutter.broker }}
 from app.events.connection import BrokerConnection
 from app.events.consumer import UpstreamDeletions
@@ -16,6 +15,7 @@ from app.events.hub import EventHub
 from app.events.outbox import Outbox, OutboxSignal, ProcessedEvents
 from app.events.relay import Relay, RelayPolicy
 from app.events.schema import ItemEvent
+from app.readiness import ReadinessCheck
 from app.repositories.items import ItemRepository
 
 

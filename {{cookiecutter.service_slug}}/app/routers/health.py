@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.container import ReadinessCheck, container_of
+from app.container import container_of
 from app.errors import problem_response
+from app.readiness import ReadinessCheck
 from app.schemas.problem import Problem
 
 logger = logging.getLogger(__name__)

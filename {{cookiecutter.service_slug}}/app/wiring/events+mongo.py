@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from app.config import Settings
-from app.container import ReadinessCheck
 from app.events import {{ cookiecutter.broker }}
 from app.events.mongo_outbox import (
     MongoOutbox,
@@ -17,6 +16,7 @@ from app.events.mongo_outbox import (
 )
 from app.events.outbox import OutboxSignal
 from app.events.runtime import EventRuntime, OpenedEvents
+from app.readiness import ReadinessCheck
 from app.wiring.store import Store
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from app.config import Settings
-from app.container import ReadinessCheck
+from app.readiness import ReadinessCheck
 from app.repositories.memory_items import MemoryItemRepository
 
 

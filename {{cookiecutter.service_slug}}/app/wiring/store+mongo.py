@@ -11,8 +11,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
-from app.container import ReadinessCheck
 from app.mongo import Document, IndexSetup, check_ready, create_client
+from app.readiness import ReadinessCheck
 from app.repositories.mongo_items import MongoItemRepository
 
 

@@ -11,8 +11,8 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.container import ReadinessCheck
 from app.database import create_engine, create_read_pool, ping
+from app.readiness import ReadinessCheck
 from app.repositories.sql_items import SqlItemRepository
 
 
