@@ -9,6 +9,9 @@ for MongoDB), and the OpenAPI documents must be equal once ids are masked.
 from __future__ import annotations
 
 import copy
+import importlib
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -263,6 +266,59 @@ def test_probes(service: Service) -> None:
 
     assert service.client.get("/health").json() == {"status": "ok"}
     assert service.client.get("/ready").json() == {"status": "ready", "checks": checks}
+
+
+# What openapi-python-client names each items operation: the handler's name, so a
+# client's methods survive a change of path or method (FastAPI's default would be
+# `list_items_items_get`).
+ITEM_OPERATIONS = {
+    "list_items",
+    "get_item",
+    "create_item",
+    "replace_item",
+    "update_item",
+    "delete_item",
+}
+
+
+def generate_client(service: Service, directory: Path) -> str:
+    """A Python client generated from the served OpenAPI document; returns its package name."""
+    spec = directory / "openapi.json"
+    spec.write_text(service.client.get("/openapi.json").text)
+    config = directory / "config.yml"
+    config.write_text("post_hooks: []\n")  # its default runs ruff from PATH
+    package = f"client_{service.variant.replace('-', '_')}"
+    generator = Path(sys.executable).with_name("openapi-python-client")
+    command = [str(generator), "generate", "--path", str(spec), "--meta", "none"]
+    subprocess.run(
+        [*command, "--output-path", str(directory / package), "--config", str(config)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return package
+
+
+def test_a_client_generated_from_the_spec_names_methods_after_handlers_and_works(
+    service: Service, api: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = generate_client(service, tmp_path)
+    modules = {path.stem for path in (tmp_path / package / "api" / "items").glob("*.py")}
+    assert modules - {"__init__"} == ITEM_OPERATIONS
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    generated = importlib.import_module(f"{package}.client").Client(base_url=service.url)
+    models = importlib.import_module(f"{package}.models")
+    create_item = importlib.import_module(f"{package}.api.items.create_item")
+    get_item = importlib.import_module(f"{package}.api.items.get_item")
+
+    created = create_item.sync_detailed(
+        client=generated, body=models.ItemCreate(name="generated", quantity=2)
+    )
+    assert created.status_code == 201
+    fetched = get_item.sync(item_id=created.parsed.id, client=generated)
+    assert (fetched.name, fetched.quantity) == ("generated", 2)
+    assert api.get(f"/items/{created.parsed.id}").json()["name"] == "generated"
 
 
 def masked_openapi(document: dict[str, Any]) -> dict[str, Any]:
