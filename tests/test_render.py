@@ -420,8 +420,10 @@ def test_kubernetes_manifests_render_and_validate(
     if answers["kubernetes"] == "no":
         assert not (project / "k8s").exists()
         return
-    validated.once(validators.kubernetes_manifests, project / "k8s")
-    validated.once(validators.kubernetes_hardening, project / "k8s")
+    k8s = project / "k8s"
+    validated.once(validators.kubernetes_manifests, k8s, ignoring=validators.NOT_KUSTOMIZED)
+    validated.once(validators.kubernetes_hardening, k8s, ignoring=validators.NOT_KUSTOMIZED)
+    validated.once(validators.kubernetes_secret_example, k8s / "base" / "secret.example.yaml")
     base = project / "k8s" / "base"
     job = base / "migrate-job.yaml"
     assert job.exists() == (answers["database"] in MIGRATE_COMMANDS)
@@ -562,4 +564,19 @@ def test_validated_runs_each_check_once_per_content_and_replays_failures(tmp_pat
     for _ in range(2):
         with pytest.raises(AssertionError, match="not ok"):
             validated.once(must_say_ok, bad)
+    assert calls == ["a", "c"]
+
+
+def test_validated_keys_a_folder_without_the_files_its_check_ignores(tmp_path: Path) -> None:
+    calls: list[str] = []
+    first, second, third = (tmp_path / name for name in ("a", "b", "c"))
+    for folder, example, manifest in ((first, "1", "x"), (second, "2", "x"), (third, "1", "y")):
+        (folder / "base").mkdir(parents=True)
+        (folder / "base" / "secret.example.yaml").write_text(example)
+        (folder / "base" / "deployment.yaml").write_text(manifest)
+    validated = validators.Validated()
+
+    for folder in (first, second, third):
+        validated.once(lambda path: calls.append(path.name), folder, validators.NOT_KUSTOMIZED)
+
     assert calls == ["a", "c"]
