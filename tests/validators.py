@@ -101,19 +101,15 @@ def kubernetes_manifests(k8s_dir: Path) -> None:
             output = Path(workdir, f"{overlay.name}.yaml")
             output.write_text(kustomize(overlay))
             rendered.append(output)
-        for version in kubernetes_versions():
-            run_tool(
-                BIN / "kubernetes-validate",
-                "--strict",
-                "--quiet",
-                "--kubernetes-version",
-                version,
-                *rendered,
-            )
+        _validate_strictly(*rendered)
 
 
 def kubernetes_secret_example(secret: Path) -> None:
     """The example Secret passes the same strict schemas."""
+    _validate_strictly(secret)
+
+
+def _validate_strictly(*manifests: Path) -> None:
     for version in kubernetes_versions():
         run_tool(
             BIN / "kubernetes-validate",
@@ -121,7 +117,7 @@ def kubernetes_secret_example(secret: Path) -> None:
             "--quiet",
             "--kubernetes-version",
             version,
-            secret,
+            *manifests,
         )
 
 
