@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import TypeVar
 
 import pytest
 
@@ -14,8 +13,6 @@ from tests.services import (
     mongodb_server,
     postgres_server,
 )
-
-Served = TypeVar("Served")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,7 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{marker}: {meaning}")
 
 
-def _serve(server: AbstractContextManager[Served]) -> Iterator[Served]:
+def _serve[Served](server: AbstractContextManager[Served]) -> Iterator[Served]:
     """Yield what a server starter yields; a missing server skips locally, fails in CI."""
     try:
         with server as served:

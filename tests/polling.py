@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
-Value = TypeVar("Value")
 NOTHING_IGNORED: tuple[type[Exception], ...] = ()
 
 
@@ -15,7 +13,7 @@ class WaitTimeout(TimeoutError):
     """What was waited for did not happen in time."""
 
 
-def wait_until(
+def wait_until[Value](
     predicate: Callable[[], Value],
     timeout: float,
     *,
@@ -44,7 +42,7 @@ def wait_until(
         time.sleep(interval)
 
 
-async def wait_until_async(
+async def wait_until_async[Value](
     predicate: Callable[[], Awaitable[Value]],
     timeout: float,
     *,
