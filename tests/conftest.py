@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager
 import pytest
 
 from tests.availability import skip_or_fail
+from tests.compiled_templates import share_compiled_templates
 from tests.services import (
     BrokerServer,
     ServiceUnavailable,
@@ -16,6 +17,7 @@ from tests.services import (
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    share_compiled_templates()
     for marker, meaning in {
         "tier1": "every combination: render, residue, ownership, compile, ruff, parse",
         "tier2": "every combination: install, mypy --strict, own tests on real services",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import pytest
 
+from tests.compiled_templates import SHARED_CACHE
+from tests.render import render
 from tests.template import (
     CHOICES,
     TEXT_ONLY_OPTIONS,
@@ -17,6 +20,7 @@ from tests.template import (
     database_representatives,
     default_answers,
     pairs_of,
+    project_files,
     tier1_combinations,
 )
 
@@ -91,3 +95,20 @@ def test_combination_ids_name_only_the_answers_that_differ_from_the_defaults() -
 def test_combination_ids_are_unique(rows: list[dict[str, str]]) -> None:
     ids = [combination_id(row) for row in rows]
     assert len(set(ids)) == len(ids)
+
+
+def test_shared_compiled_templates_render_the_same_files_as_a_cold_compile(
+    tmp_path: Path,
+) -> None:
+    answers = default_answers() | {"database": "mongo", "auth": "api-key", "broker": "kafka"}
+    SHARED_CACHE.clear()
+    cold = render(tmp_path / "cold", answers)
+    compiled = len(SHARED_CACHE)
+    warm = render(tmp_path / "warm", answers)
+    assert compiled > 100, "renderings do not go through the shared bytecode cache"
+    assert len(SHARED_CACHE) == compiled, "a warm rendering compiled templates again"
+    files = sorted(project_files(cold))
+    assert files == sorted(project_files(warm))
+    # .env holds fresh secrets per rendering by design.
+    differing = [f for f in files if (cold / f).read_bytes() != (warm / f).read_bytes()]
+    assert differing == [".env"]
