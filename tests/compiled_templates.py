@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cookiecutter.environment import StrictEnvironment
-from jinja2.bccache import BytecodeCache, Bucket
+from jinja2.bccache import Bucket, BytecodeCache
 
 
 class InProcessBytecodeCache(BytecodeCache):
