@@ -101,6 +101,29 @@ def test_mypy_strict(installed: tuple[Path, dict[str, str]]) -> None:
     assert "Success: no issues found" in output
 
 
+@pytest.mark.parametrize("installed", COVERING_ARRAY, indirect=True)
+def test_pre_commit_hooks_pass_offline_with_the_locked_tools(
+    installed: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    project, _ = installed
+    for git in (("init", "-q"), ("add", "-A")):
+        run(project, "git", *git)
+    offline = {
+        # An empty hook cache: a hook that names a remote repository would have to clone it,
+        # and every proxied connection is refused.
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        # test_mypy_strict runs mypy on the same tree.
+        "SKIP": "mypy",
+    }
+    output = run(project, "uv", "run", "--no-sync", "pre-commit", "run", "--all-files", env=offline)
+    assert "Passed" in output
+    assert "Failed" not in output
+    run(project, "git", "diff", "--exit-code")
+
+
 @pytest.mark.parametrize("installed", WITH_DEFAULT_STORE, indirect=True)
 def test_own_tests_pass_on_the_default_store(installed: tuple[Path, dict[str, str]]) -> None:
     project, _ = installed
