@@ -21,6 +21,9 @@ OPENAPI_URL = "/openapi.json"
 SWAGGER_UI_URL = "/docs"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 REDOC_URL = "/redoc"
+# ReDoc's sidebar always shows Redocly's logo from their CDN (no option hides it);
+# this policy keeps the browser from fetching it, so no page view leaves the site.
+REDOC_POLICY = {"Content-Security-Policy": "img-src 'self' data:"}
 # Under /docs, so whatever exposes or guards the docs covers their assets too.
 ASSETS_URL = "/docs/assets"
 
@@ -55,7 +58,7 @@ def install_docs(app: FastAPI) -> None:
     @app.get(REDOC_URL, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = _root(request)
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=root + OPENAPI_URL,
             title=f"{app.title} - ReDoc",
             redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
@@ -63,3 +66,5 @@ def install_docs(app: FastAPI) -> None:
             # ReDoc falls back to the system fonts; fetching Google's would leave loopback.
             with_google_fonts=False,
         )
+        page.headers.update(REDOC_POLICY)
+        return page

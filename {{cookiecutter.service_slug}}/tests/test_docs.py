@@ -38,6 +38,13 @@ async def test_docs_pages_reference_only_same_origin_assets(
     assert "fonts.googleapis.com" not in page.text
 
 
+async def test_redoc_may_load_images_only_from_this_service(client: httpx.AsyncClient) -> None:
+    # ReDoc's sidebar would fetch Redocly's logo from their CDN on every view.
+    page = await client.get("/redoc")
+
+    assert page.headers["content-security-policy"] == "img-src 'self' data:"
+
+
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
 async def test_docs_assets_are_served_with_their_content_types(
     client: httpx.AsyncClient, path: str
