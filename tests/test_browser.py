@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 
 from tests.accounts import EMAIL, PASSWORD
 from tests.availability import skip_or_fail
@@ -27,7 +28,6 @@ from tests.render import render
 
 pytestmark = pytest.mark.browser
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 PREFIX = "ORDERS_SERVICE_"
 CHROMIUM = "/usr/bin/chromium"
@@ -61,10 +61,10 @@ class Offline:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[playwright_sync.Browser]:
+def browser() -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
@@ -78,12 +78,12 @@ def offline() -> Offline:
 
 
 @pytest.fixture
-def page(browser: playwright_sync.Browser, offline: Offline) -> Iterator[playwright_sync.Page]:
+def page(browser: Browser, offline: Offline) -> Iterator[Page]:
     """A page whose every request off loopback is aborted and recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
 
-    def only_loopback(route: playwright_sync.Route) -> None:
+    def only_loopback(route: Route) -> None:
         url = route.request.url
         if urllib.parse.urlsplit(url).hostname == "127.0.0.1":
             route.continue_()
@@ -157,45 +157,43 @@ def open_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def open_swagger_ui(page: playwright_sync.Page, url: str) -> playwright_sync.Locator:
+def open_swagger_ui(page: Page, url: str) -> Locator:
     """Open /docs; the GET /items operation block once Swagger UI rendered it."""
     page.goto(f"{url}/docs")
     operation = page.locator("#operations-items-list_items")
-    playwright_sync.expect(operation.locator(".opblock-summary-description")).to_have_text(
-        LIST_ITEMS
-    )
+    expect(operation.locator(".opblock-summary-description")).to_have_text(LIST_ITEMS)
     return operation
 
 
-def assert_redoc_renders(page: playwright_sync.Page, url: str) -> None:
+def assert_redoc_renders(page: Page, url: str) -> None:
     page.goto(f"{url}/redoc")
-    playwright_sync.expect(page.get_by_role("heading", name=LIST_ITEMS)).to_be_visible()
-    playwright_sync.expect(page.locator("h1").first).to_contain_text("Orders Service")
+    expect(page.get_by_role("heading", name=LIST_ITEMS)).to_be_visible()
+    expect(page.locator("h1").first).to_contain_text("Orders Service")
 
 
-def authorize(page: playwright_sync.Page, fill: dict[str, str]) -> None:
+def authorize(page: Page, fill: dict[str, str]) -> None:
     """Fill Swagger UI's Authorize dialog, submit it and close it once it says Logout."""
     page.locator(".auth-wrapper button.authorize").click()
     dialog = page.locator(".dialog-ux .modal-ux")
     for selector, value in fill.items():
         dialog.locator(selector).fill(value)
     dialog.locator("button.modal-btn.auth.authorize").click()
-    playwright_sync.expect(dialog.locator("button.modal-btn.auth", has_text="Logout")).to_be_visible()
+    expect(dialog.locator("button.modal-btn.auth", has_text="Logout")).to_be_visible()
     dialog.locator("button.btn-done").click()
 
 
-def execute(operation: playwright_sync.Locator) -> str:
+def execute(operation: Locator) -> str:
     """Try it out, Execute; the status code of the response Swagger UI shows."""
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     operation.locator("button.execute").click()
     status = operation.locator(".live-responses-table .response .response-col_status").first
-    playwright_sync.expect(status).to_have_text(re.compile(r"\d{3}"))
+    expect(status).to_have_text(re.compile(r"\d{3}"))
     return status.inner_text().strip()
 
 
 def test_jwt_docs_authorize_with_the_password_grant_then_list_items(
-    page: playwright_sync.Page, jwt_service: str, tmp_path_factory: pytest.TempPathFactory
+    page: Page, jwt_service: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     operation = open_swagger_ui(page, jwt_service)
     authorize(page, {"#oauth_username": EMAIL, "#oauth_password": PASSWORD})
@@ -208,7 +206,7 @@ def test_jwt_docs_authorize_with_the_password_grant_then_list_items(
 
 
 def test_api_key_docs_authorize_with_a_key_then_list_items(
-    page: playwright_sync.Page, api_key_service: tuple[str, str]
+    page: Page, api_key_service: tuple[str, str]
 ) -> None:
     url, key = api_key_service
     operation = open_swagger_ui(page, url)
@@ -218,9 +216,7 @@ def test_api_key_docs_authorize_with_a_key_then_list_items(
     assert_redoc_renders(page, url)
 
 
-def test_open_docs_list_items_without_authorizing(
-    page: playwright_sync.Page, open_service: str
-) -> None:
+def test_open_docs_list_items_without_authorizing(page: Page, open_service: str) -> None:
     operation = open_swagger_ui(page, open_service)
 
     assert page.locator(".auth-wrapper button.authorize").count() == 0
