@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.config import Settings
+from app.hosts import AllowedHostsMiddleware, host_allowed, host_name
 
 PROXY = "10.0.0.7"
 STRANGER = "203.0.113.9"
@@ -99,8 +100,6 @@ async def test_probes_and_scrapes_by_pod_address_are_answered(
     ],
 )
 def test_host_patterns(allowed: list[str], host: str, served: bool) -> None:
-    from app.hosts import AllowedHostsMiddleware, host_allowed, host_name
-
     patterns = AllowedHostsMiddleware(FastAPI(), allowed_hosts=allowed).allowed_hosts
     assert host_allowed(host_name(host), patterns) is served
 
