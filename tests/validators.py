@@ -9,6 +9,7 @@ the outcome, so every combination is still checked but each content only once.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 import tempfile
@@ -143,6 +144,7 @@ def kubernetes_hardening(k8s_dir: Path) -> None:
                 _assert_hardened_pod(f"{overlay.name} {kind} {name}", workload)
         deployment = next(doc for (kind, _), doc in objects.items() if kind == "Deployment")
         _assert_rolls_out_gracefully(overlay.name, deployment)
+        _assert_allowed_hosts_are_the_ingress_hosts(overlay.name, objects)
 
 
 def _assert_hardened_pod(where: str, workload: dict[str, Any]) -> None:
@@ -159,6 +161,19 @@ def _assert_hardened_pod(where: str, workload: dict[str, Any]) -> None:
         assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], where
         assert "memory" in container["resources"]["limits"], where
         assert container["image"].startswith("registry.example.com/"), where
+
+
+def _assert_allowed_hosts_are_the_ingress_hosts(
+    where: str, objects: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    # Deployed settings refuse '*': a host the Ingress routes but the pods refuse is a 400.
+    by_kind = {kind: doc for (kind, _), doc in objects.items()}
+    data = by_kind["ConfigMap"]["data"]
+    allowed = next(
+        json.loads(value) for name, value in data.items() if name.endswith("_ALLOWED_HOSTS")
+    )
+    hosts = [rule["host"] for rule in by_kind["Ingress"]["spec"]["rules"]]
+    assert allowed == hosts, where
 
 
 def _assert_rolls_out_gracefully(where: str, deployment: dict[str, Any]) -> None:

@@ -6,9 +6,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, get_settings
+from app.docs import OPENAPI_URL, install_docs
 from app.errors import install_error_handlers
+from app.hosts import AllowedHostsMiddleware
 from app.logging import configure_logging
 from app.middleware import ObservabilityMiddleware
 from app.routers import include_routers
@@ -29,14 +32,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description={{ cookiecutter.description | tojson }},
         version="{{ cookiecutter.version }}",
         lifespan=wiring.lifespan,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url=None,  # app.docs serves the pages with their own assets
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.docs_enabled else None,
         generate_unique_id_function=operation_id,
     )
     app.state.wiring = wiring
     install_error_handlers(app)
     include_routers(app, settings)
+    if settings.docs_enabled:
+        install_docs(app)
 
     # Added last = runs first: the observability layer sees every response.
     if settings.gzip_minimum_size:
@@ -49,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Location"],
         )
+    app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(
         ObservabilityMiddleware, metrics=wiring.metrics, access_log=settings.access_log
     )
+    # Outermost: everything below sees the client's scheme and address, not the proxy's.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -105,14 +105,14 @@ def _route_template(scope: Scope) -> str:
     path = getattr(scope.get("route"), "path", None)
     if isinstance(path, str):
         return path
-    # Plain Starlette routes (/docs, /openapi.json, /redoc) only leave their
-    # endpoint: label them with the path template of the app's route that has it.
+    # Plain Starlette routes (/openapi.json) and mounts (/docs/assets) only leave
+    # their endpoint: label them with the path of the app's route or mount that has it.
     endpoint = scope.get("endpoint")
     app = scope.get("app")
     if endpoint is None or app is None:
         return UNMATCHED
     for route in getattr(app, "routes", ()):
-        if getattr(route, "endpoint", None) is endpoint:
+        if endpoint in (getattr(route, "endpoint", None), getattr(route, "app", None)):
             path = getattr(route, "path", None)
             return path if isinstance(path, str) else UNMATCHED
     return UNMATCHED

@@ -20,7 +20,7 @@ def test_settings_read_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_production_starts_without_a_signing_key() -> None:
     # Nothing signs anything without auth=jwt: no SECRET_KEY to demand or to leak.
-    settings = Settings(environment="production", _env_file=None)
+    settings = Settings(environment="production", allowed_hosts=["api.example.com"], _env_file=None)
 
     assert "secret_key" not in Settings.model_fields
     assert settings.environment == "production"

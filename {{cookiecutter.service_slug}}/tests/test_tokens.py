@@ -164,6 +164,7 @@ def test_production_refuses_a_key_shorter_than_the_hash(algorithm: str, minimum:
         Settings(
             environment="production",
             secret_key="k" * (minimum - 1),
+            allowed_hosts=["api.example.com"],
             jwt_algorithm=algorithm,
             _env_file=None,
         )
@@ -171,6 +172,7 @@ def test_production_refuses_a_key_shorter_than_the_hash(algorithm: str, minimum:
     accepted = Settings(
         environment="production",
         secret_key="k" * minimum,
+        allowed_hosts=["api.example.com"],
         jwt_algorithm=algorithm,
         _env_file=None,
     )

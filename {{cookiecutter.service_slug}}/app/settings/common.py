@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 Environment = Literal["development", "test", "staging", "production"]
+LOOPBACK = ["127.0.0.1", "::1"]
 
 
 class CommonSettings(BaseSettings):
@@ -17,8 +19,41 @@ class CommonSettings(BaseSettings):
     docs_enabled: bool = True
     cors_origins: list[str] = Field(default_factory=list)
     gzip_minimum_size: int = Field(default=1000, ge=0, description="0 disables compression.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description=(
+            "Host header values served, e.g. api.example.com or *.example.com; other hosts get "
+            "400. Links are built from the Host, so '*' is refused outside development."
+        ),
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: list(LOOPBACK),
+        description=(
+            "Addresses or networks (CIDR) whose X-Forwarded-Proto and X-Forwarded-For are "
+            "believed; '*' trusts every peer. Other peers' forwarded headers are ignored."
+        ),
+    )
 
     @property
     def is_deployed(self) -> bool:
         """Staging and production: where weak or default secrets are refused."""
         return self.environment not in ("development", "test")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy != "*":
+                ipaddress.ip_network(proxy, strict=False)  # ValueError names the bad entry
+        return proxies
+
+    @model_validator(mode="after")
+    def _named_hosts_outside_development(self) -> Self:
+        if self.is_deployed and "*" in self.allowed_hosts:
+            raise ValueError(
+                "{{ cookiecutter.__env_prefix }}ALLOWED_HOSTS must name the hosts clients use "
+                f"in {self.environment} (the Ingress host, e.g. "
+                '["{{ cookiecutter.service_slug }}.example.com"]): links and Location headers '
+                "carry the Host header, so any host would let a caller choose them"
+            )
+        return self
