@@ -28,7 +28,7 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
-REFRESH_TOKEN_FAMILIES = "refresh_token_families"
+REFRESH_FAMILIES = "refresh_token_families"
 INDEXES[USERS] = [IndexModel([("email", ASCENDING)], name="uq_users_email", unique=True)]
 INDEXES[REFRESH_TOKENS] = [
     IndexModel([("family_id", ASCENDING)], name="ix_refresh_tokens_family_id"),
@@ -36,7 +36,7 @@ INDEXES[REFRESH_TOKENS] = [
     # MongoDB deletes each token once it expires.
     IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_tokens", expireAfterSeconds=0),
 ]
-INDEXES[REFRESH_TOKEN_FAMILIES] = [
+INDEXES[REFRESH_FAMILIES] = [
     IndexModel([("user_id", ASCENDING)], name="ix_refresh_token_families_user_id"),
     # A family's expires_at is that of its newest token: it outlives every token it judges.
     IndexModel(

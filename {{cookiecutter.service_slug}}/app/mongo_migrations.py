@@ -26,7 +26,7 @@ from app.config import Settings, get_settings
 {%- if cookiecutter.auth == "jwt" %}
 from app.mongo import (
     ITEMS,
-    REFRESH_TOKEN_FAMILIES,
+    REFRESH_FAMILIES,
     REFRESH_TOKENS,
     Document,
     create_client,
@@ -59,7 +59,7 @@ async def _move_revocation_to_families(database: AsyncDatabase[Document]) -> Non
     """Tokens stored with their own `revoked` flag get a family document holding it."""
     tokens = database[REFRESH_TOKENS]
     async for token in tokens.find({"revoked": {"$exists": True}}):
-        await database[REFRESH_TOKEN_FAMILIES].update_one(
+        await database[REFRESH_FAMILIES].update_one(
             {"_id": token["family_id"]},
             {
                 "$setOnInsert": {"user_id": token["user_id"]},

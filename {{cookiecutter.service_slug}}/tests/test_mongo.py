@@ -66,11 +66,11 @@ async def test_migrations_apply_once_in_order_and_are_recorded(app: FastAPI) -> 
 async def test_migration_moves_refresh_token_revocation_to_families(app: FastAPI) -> None:
     database = container_of_app(app).store.database
     expires = [datetime(2099, 1, day, tzinfo=UTC) for day in (1, 2, 3)]
+    legacy = [("a", "f", True), ("b", "f", False), ("c", "g", False)]
     await database["refresh_tokens"].insert_many(
         [
-            {"_id": "a", "user_id": "u", "family_id": "f", "expires_at": expires[0], "revoked": True},
-            {"_id": "b", "user_id": "u", "family_id": "f", "expires_at": expires[1], "revoked": False},
-            {"_id": "c", "user_id": "u", "family_id": "g", "expires_at": expires[2], "revoked": False},
+            {"_id": name, "user_id": "u", "family_id": family, "expires_at": at, "revoked": revoked}
+            for (name, family, revoked), at in zip(legacy, expires, strict=True)
         ]
     )
 

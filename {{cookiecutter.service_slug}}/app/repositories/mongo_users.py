@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from app.models.user import NewUser, RefreshToken, User, UserId, UserPage
-from app.mongo import REFRESH_TOKEN_FAMILIES, REFRESH_TOKENS, USERS, Document
+from app.mongo import REFRESH_FAMILIES, REFRESH_TOKENS, USERS, Document
 from app.repositories.users import DuplicateEmailError
 
 
@@ -114,7 +114,7 @@ class MongoRefreshTokenRepository:
 
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self._tokens = database[REFRESH_TOKENS]
-        self._families = database[REFRESH_TOKEN_FAMILIES]
+        self._families = database[REFRESH_FAMILIES]
 
     async def start_family(self, token: RefreshToken) -> None:
         await self._families.insert_one(
