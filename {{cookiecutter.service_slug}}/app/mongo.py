@@ -39,9 +39,7 @@ INDEXES[REFRESH_TOKENS] = [
 INDEXES[REFRESH_FAMILIES] = [
     IndexModel([("user_id", ASCENDING)], name="ix_refresh_token_families_user_id"),
     # A family's expires_at is that of its newest token: it outlives every token it judges.
-    IndexModel(
-        [("expires_at", ASCENDING)], name="ttl_refresh_token_families", expireAfterSeconds=0
-    ),
+    IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_families", expireAfterSeconds=0),
 ]
 {%- elif cookiecutter.auth == "api-key" %}
 
