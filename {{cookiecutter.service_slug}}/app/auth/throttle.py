@@ -45,7 +45,8 @@ class LoginThrottle:
     async def admit(self, account: str, address: str) -> None:
         """Count an attempt; raises LoginThrottled if the address or the account is over its limit.
 
-        A refused attempt is not counted, so retrying early does not extend the wait.
+        An attempt the address limit refuses is not counted, so retrying early does
+        not extend the wait; one the account limit refuses still counts for the address.
         """
         if not await self._limiter.hit(self._attempts, address):
             raise LoginThrottled(await self._retry_after(self._attempts, address))
