@@ -28,7 +28,8 @@ async def get_item_service(
 
 async def get_auth_service(request: Request) -> AuthService:
     container = container_of(request)
-    return AuthService(container.auth.users, container.auth.refresh_tokens, container.settings)
+    auth = container.auth
+    return AuthService(auth.users, auth.refresh_tokens, container.settings, auth.login_throttle)
 
 
 async def get_user_service(request: Request) -> UserService:

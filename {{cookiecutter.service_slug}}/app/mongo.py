@@ -28,12 +28,18 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
+REFRESH_FAMILIES = "refresh_token_families"
 INDEXES[USERS] = [IndexModel([("email", ASCENDING)], name="uq_users_email", unique=True)]
 INDEXES[REFRESH_TOKENS] = [
     IndexModel([("family_id", ASCENDING)], name="ix_refresh_tokens_family_id"),
     IndexModel([("user_id", ASCENDING)], name="ix_refresh_tokens_user_id"),
     # MongoDB deletes each token once it expires.
     IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_tokens", expireAfterSeconds=0),
+]
+INDEXES[REFRESH_FAMILIES] = [
+    IndexModel([("user_id", ASCENDING)], name="ix_refresh_token_families_user_id"),
+    # A family's expires_at is that of its newest token: it outlives every token it judges.
+    IndexModel([("expires_at", ASCENDING)], name="ttl_refresh_families", expireAfterSeconds=0),
 ]
 {%- elif cookiecutter.auth == "api-key" %}
 

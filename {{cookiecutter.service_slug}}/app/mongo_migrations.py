@@ -23,7 +23,18 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure
 
 from app.config import Settings, get_settings
+{%- if cookiecutter.auth == "jwt" %}
+from app.mongo import (
+    ITEMS,
+    REFRESH_FAMILIES,
+    REFRESH_TOKENS,
+    Document,
+    create_client,
+    ensure_indexes,
+)
+{%- else %}
 from app.mongo import ITEMS, Document, create_client, ensure_indexes
+{%- endif %}
 
 MIGRATIONS_COLLECTION = "migrations"
 
@@ -41,8 +52,31 @@ async def _store_missing_description_as_null(database: AsyncDatabase[Document]) 
     )
 
 
+{%- if cookiecutter.auth == "jwt" %}
+
+
+async def _move_revocation_to_families(database: AsyncDatabase[Document]) -> None:
+    """Tokens stored with their own `revoked` flag get a family document holding it."""
+    tokens = database[REFRESH_TOKENS]
+    async for token in tokens.find({"revoked": {"$exists": True}}):
+        await database[REFRESH_FAMILIES].update_one(
+            {"_id": token["family_id"]},
+            {
+                "$setOnInsert": {"user_id": token["user_id"]},
+                # Revoked if any of its tokens was; kept as long as its newest token.
+                "$max": {"revoked": token["revoked"], "expires_at": token["expires_at"]},
+            },
+            upsert=True,
+        )
+    await tokens.update_many({}, {"$unset": {"revoked": ""}})
+{%- endif %}
+
+
 MIGRATIONS: Sequence[Migration] = (
     Migration(1, "items: store a missing description as null", _store_missing_description_as_null),
+{%- if cookiecutter.auth == "jwt" %}
+    Migration(2, "refresh tokens: revocation moves to families", _move_revocation_to_families),
+{%- endif %}
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app.auth import passwords
+from app.auth.tokens import hash_refresh_token
 from app.container import container_of_app
 from app.models.user import NewUser, User
 from tests.plugins.auth import PASSWORD, add_user
@@ -155,6 +158,39 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_family(
     # The legitimate holder's newer token is revoked too; another login is not.
     assert_invalid_grant(await refresh(anonymous_client, second["refresh_token"]))
     assert (await refresh(anonymous_client, other_login["refresh_token"])).status_code == 200
+
+
+@pytest.mark.parametrize("racers", [2, 10])
+async def test_concurrent_refreshes_of_one_token_leave_no_live_token(
+    anonymous_client: httpx.AsyncClient, user: User, racers: int
+) -> None:
+    first = await tokens(anonymous_client, user.email)
+
+    raced = await asyncio.gather(
+        *(refresh(anonymous_client, first["refresh_token"]) for _ in range(racers))
+    )
+
+    winners = [response.json() for response in raced if response.status_code == 200]
+    assert len(winners) <= 1
+    assert {response.status_code for response in raced} <= {200, 400}
+    # The token given to the winner belongs to the family the losers revoked.
+    for body in [first, *winners]:
+        assert_invalid_grant(await refresh(anonymous_client, body["refresh_token"]))
+
+
+async def test_an_expired_refresh_token_is_refused_and_left_unspent(
+    anonymous_client: httpx.AsyncClient, app: FastAPI, user: User
+) -> None:
+    body = await tokens(anonymous_client, user.email)
+    container = container_of_app(app)
+    after_expiry = datetime.now(UTC) + timedelta(days=container.settings.refresh_token_days + 1)
+
+    spent = await container.auth.refresh_tokens.spend(
+        hash_refresh_token(body["refresh_token"]), after_expiry
+    )
+
+    assert spent is None
+    assert (await refresh(anonymous_client, body["refresh_token"])).status_code == 200
 
 
 async def test_logout_revokes_the_refresh_token(

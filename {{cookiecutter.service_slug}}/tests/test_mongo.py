@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+{%- if cookiecutter.auth == "jwt" %}
+from datetime import UTC, datetime
+{%- endif %}
 
 import pytest
 from fastapi import FastAPI
@@ -40,22 +43,44 @@ async def test_migrations_apply_once_in_order_and_are_recorded(app: FastAPI) -> 
     async def record(version: int) -> None:
         order.append(version)
 
+    last = max(migration.version for migration in MIGRATIONS)
     extra = [
-        Migration(3, "third", lambda _: record(3)),
-        Migration(2, "second", lambda _: record(2)),
+        Migration(last + 2, "later", lambda _: record(last + 2)),
+        Migration(last + 1, "next", lambda _: record(last + 1)),
     ]
 
     first = await migrate(database, [*extra, *MIGRATIONS])
     second = await migrate(database, [*extra, *MIGRATIONS])
 
-    assert first == [1, 2, 3]
-    assert order == [2, 3]
+    assert first == list(range(1, last + 3))
+    assert order == [last + 1, last + 2]
     assert second == []
     legacy = await database["items"].find_one({"name": "legacy"})
     assert legacy is not None
     assert legacy["description"] is None
     recorded = [doc["_id"] async for doc in database[MIGRATIONS_COLLECTION].find().sort("_id")]
-    assert recorded == [1, 2, 3]
+    assert recorded == list(range(1, last + 3))
+{%- if cookiecutter.auth == "jwt" %}
+
+
+async def test_migration_moves_refresh_token_revocation_to_families(app: FastAPI) -> None:
+    database = container_of_app(app).store.database
+    expires = [datetime(2099, 1, day, tzinfo=UTC) for day in (1, 2, 3)]
+    legacy = [("a", "f", True), ("b", "f", False), ("c", "g", False)]
+    await database["refresh_tokens"].insert_many(
+        [
+            {"_id": name, "user_id": "u", "family_id": family, "expires_at": at, "revoked": revoked}
+            for (name, family, revoked), at in zip(legacy, expires, strict=True)
+        ]
+    )
+
+    await migrate(database)
+
+    families = {doc["_id"]: doc async for doc in database["refresh_token_families"].find()}
+    assert {name: doc["revoked"] for name, doc in families.items()} == {"f": True, "g": False}
+    assert families["f"]["expires_at"].replace(tzinfo=UTC) == expires[1]
+    assert await database["refresh_tokens"].count_documents({"revoked": {"$exists": True}}) == 0
+{%- endif %}
 
 
 async def test_migrate_command_reports_success(

@@ -41,6 +41,8 @@ class RefreshToken:
 
     Tokens issued from one login form a family: rotation replaces a token with
     the next one in its family, and presenting a used token revokes the family.
+    Revocation is a property of the family, not of its tokens, so a token issued
+    into a family after (or while) it is revoked is refused like the others.
     """
 
     token_hash: str
@@ -50,4 +52,3 @@ class RefreshToken:
     # The scopes granted at login, space-separated; a refresh never widens them.
     scope: str
     used: bool = False
-    revoked: bool = False

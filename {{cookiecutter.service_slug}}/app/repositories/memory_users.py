@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -63,8 +63,16 @@ class MemoryUserRepository:
 
 
 class MemoryRefreshTokenRepository:
+    """Every method runs without an await between its reads and writes: atomic on the loop."""
+
     def __init__(self) -> None:
         self._tokens: dict[str, RefreshToken] = {}
+        # family id -> (user id, revoked)
+        self._families: dict[str, tuple[UserId, bool]] = {}
+
+    async def start_family(self, token: RefreshToken) -> None:
+        self._families[token.family_id] = (token.user_id, False)
+        self._tokens[token.token_hash] = token
 
     async def add(self, token: RefreshToken) -> None:
         self._tokens[token.token_hash] = token
@@ -72,21 +80,19 @@ class MemoryRefreshTokenRepository:
     async def get(self, token_hash: str) -> RefreshToken | None:
         return self._tokens.get(token_hash)
 
-    async def mark_used(self, token_hash: str) -> bool:
-        # No await between the check and the write: atomic on the event loop.
+    async def spend(self, token_hash: str, now: datetime) -> RefreshToken | None:
         token = self._tokens.get(token_hash)
-        if token is None or token.used:
-            return False
-        self._tokens[token_hash] = replace(token, used=True)
-        return True
+        if token is None or token.used or token.expires_at <= now:
+            return None
+        spent = self._tokens[token_hash] = replace(token, used=True)
+        _, revoked = self._families[token.family_id]
+        return None if revoked else spent
 
     async def revoke_family(self, family_id: str) -> None:
-        self._revoke_where(lambda token: token.family_id == family_id)
+        user_id, _ = self._families[family_id]
+        self._families[family_id] = (user_id, True)
 
     async def revoke_user(self, user_id: UserId) -> None:
-        self._revoke_where(lambda token: token.user_id == user_id)
-
-    def _revoke_where(self, matches: Callable[[RefreshToken], bool]) -> None:
-        for token_hash, token in list(self._tokens.items()):
-            if matches(token):
-                self._tokens[token_hash] = replace(token, revoked=True)
+        for family_id, (owner, _) in list(self._families.items()):
+            if owner == user_id:
+                self._families[family_id] = (owner, True)

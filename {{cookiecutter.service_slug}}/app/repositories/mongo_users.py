@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from app.models.user import NewUser, RefreshToken, User, UserId, UserPage
-from app.mongo import REFRESH_TOKENS, USERS, Document
+from app.mongo import REFRESH_FAMILIES, REFRESH_TOKENS, USERS, Document
 from app.repositories.users import DuplicateEmailError
 
 
@@ -98,11 +98,43 @@ class MongoUserRepository:
         return result.deleted_count > 0
 
 
+def _to_token(document: Document) -> RefreshToken:
+    return RefreshToken(
+        token_hash=document["_id"],
+        user_id=document["user_id"],
+        family_id=document["family_id"],
+        expires_at=document["expires_at"],
+        scope=document["scope"],
+        used=document["used"],
+    )
+
+
 class MongoRefreshTokenRepository:
+    """Tokens, and their families, which hold the revocation (see app/repositories/tables.py)."""
+
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self._tokens = database[REFRESH_TOKENS]
+        self._families = database[REFRESH_FAMILIES]
+
+    async def start_family(self, token: RefreshToken) -> None:
+        await self._families.insert_one(
+            {
+                "_id": token.family_id,
+                "user_id": token.user_id,
+                "revoked": False,
+                "expires_at": token.expires_at,
+            }
+        )
+        await self._insert(token)
 
     async def add(self, token: RefreshToken) -> None:
+        # The family must outlive its newest token, or the TTL index would forget a revocation.
+        await self._families.update_one(
+            {"_id": token.family_id}, {"$max": {"expires_at": token.expires_at}}
+        )
+        await self._insert(token)
+
+    async def _insert(self, token: RefreshToken) -> None:
         await self._tokens.insert_one(
             {
                 "_id": token.token_hash,
@@ -111,33 +143,31 @@ class MongoRefreshTokenRepository:
                 "expires_at": token.expires_at,
                 "scope": token.scope,
                 "used": token.used,
-                "revoked": token.revoked,
             }
         )
 
     async def get(self, token_hash: str) -> RefreshToken | None:
         document = await self._tokens.find_one({"_id": token_hash})
+        return None if document is None else _to_token(document)
+
+    async def spend(self, token_hash: str, now: datetime) -> RefreshToken | None:
+        # A conditional update: of concurrent uses of one token, exactly one matches.
+        document = await self._tokens.find_one_and_update(
+            {"_id": token_hash, "used": False, "expires_at": {"$gt": now}},
+            {"$set": {"used": True}},
+            return_document=ReturnDocument.AFTER,
+        )
         if document is None:
             return None
-        return RefreshToken(
-            token_hash=document["_id"],
-            user_id=document["user_id"],
-            family_id=document["family_id"],
-            expires_at=document["expires_at"],
-            scope=document["scope"],
-            used=document["used"],
-            revoked=document["revoked"],
+        # Read after the spend: a revocation that came first is seen; one that comes
+        # later is seen by the next rotation, since the family document holds it.
+        live = await self._families.find_one(
+            {"_id": document["family_id"], "revoked": False}, {"_id": 1}
         )
-
-    async def mark_used(self, token_hash: str) -> bool:
-        # A conditional update: of two concurrent uses of one token, exactly one wins.
-        result = await self._tokens.update_one(
-            {"_id": token_hash, "used": False}, {"$set": {"used": True}}
-        )
-        return result.modified_count == 1
+        return None if live is None else _to_token(document)
 
     async def revoke_family(self, family_id: str) -> None:
-        await self._tokens.update_many({"family_id": family_id}, {"$set": {"revoked": True}})
+        await self._families.update_one({"_id": family_id}, {"$set": {"revoked": True}})
 
     async def revoke_user(self, user_id: UserId) -> None:
-        await self._tokens.update_many({"user_id": user_id}, {"$set": {"revoked": True}})
+        await self._families.update_many({"user_id": user_id}, {"$set": {"revoked": True}})

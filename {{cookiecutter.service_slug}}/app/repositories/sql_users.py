@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models.user import NewUser, RefreshToken, User, UserId, UserPage
-from app.repositories.tables import refresh_tokens, users
+from app.repositories.tables import refresh_token_families, refresh_tokens, users
 from app.repositories.users import DuplicateEmailError
 
 _SELECT_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
@@ -26,10 +26,20 @@ _SELECT_PAGE = (
 _COUNT = select(func.count()).select_from(users)
 _DELETE = delete(users).where(users.c.id == bindparam("user_id"))
 _SELECT_TOKEN = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash"))
-_MARK_USED = (
+_LIVE_FAMILIES = select(refresh_token_families.c.id).where(
+    refresh_token_families.c.revoked.is_(False)
+)
+# One conditional UPDATE: of concurrent uses of one token, exactly one matches the row.
+_SPEND = (
     update(refresh_tokens)
-    .where(refresh_tokens.c.token_hash == bindparam("hash"), refresh_tokens.c.used.is_(False))
+    .where(
+        refresh_tokens.c.token_hash == bindparam("hash"),
+        refresh_tokens.c.used.is_(False),
+        refresh_tokens.c.expires_at > bindparam("now"),
+        refresh_tokens.c.family_id.in_(_LIVE_FAMILIES),
+    )
     .values(used=True)
+    .returning(*refresh_tokens.c)
 )
 
 
@@ -109,49 +119,58 @@ class SqlUserRepository:
         return result.rowcount > 0
 
 
+def _to_token(row: Row[Any]) -> RefreshToken:
+    return RefreshToken(
+        token_hash=row.token_hash,
+        user_id=row.user_id,
+        family_id=row.family_id,
+        expires_at=row.expires_at,
+        scope=row.scope,
+        used=row.used,
+    )
+
+
 class SqlRefreshTokenRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    async def add(self, token: RefreshToken) -> None:
-        values = {column.name: getattr(token, column.name) for column in refresh_tokens.c}
+    async def start_family(self, token: RefreshToken) -> None:
+        family = {"id": token.family_id, "user_id": token.user_id, "revoked": False}
         async with self._engine.begin() as connection:
-            await connection.execute(insert(refresh_tokens), values)
+            await connection.execute(insert(refresh_token_families), family)
+            await connection.execute(insert(refresh_tokens), _token_values(token))
+
+    async def add(self, token: RefreshToken) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(refresh_tokens), _token_values(token))
 
     async def get(self, token_hash: str) -> RefreshToken | None:
         async with self._reader.connect() as connection:
             row = (await connection.execute(_SELECT_TOKEN, {"token_hash": token_hash})).first()
-        if row is None:
-            return None
-        return RefreshToken(
-            token_hash=row.token_hash,
-            user_id=row.user_id,
-            family_id=row.family_id,
-            expires_at=row.expires_at,
-            scope=row.scope,
-            used=row.used,
-            revoked=row.revoked,
-        )
+        return None if row is None else _to_token(row)
 
-    async def mark_used(self, token_hash: str) -> bool:
-        # A conditional UPDATE: of two concurrent uses of one token, exactly one wins.
+    async def spend(self, token_hash: str, now: datetime) -> RefreshToken | None:
         async with self._engine.begin() as connection:
-            result = await connection.execute(_MARK_USED, {"hash": token_hash})
-        return result.rowcount == 1
+            row = (await connection.execute(_SPEND, {"hash": token_hash, "now": now})).first()
+        return None if row is None else _to_token(row)
 
     async def revoke_family(self, family_id: str) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(
-                update(refresh_tokens)
-                .where(refresh_tokens.c.family_id == family_id)
+                update(refresh_token_families)
+                .where(refresh_token_families.c.id == family_id)
                 .values(revoked=True)
             )
 
     async def revoke_user(self, user_id: UserId) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(
-                update(refresh_tokens)
-                .where(refresh_tokens.c.user_id == user_id)
+                update(refresh_token_families)
+                .where(refresh_token_families.c.user_id == user_id)
                 .values(revoked=True)
             )
+
+
+def _token_values(token: RefreshToken) -> dict[str, Any]:
+    return {column.name: getattr(token, column.name) for column in refresh_tokens.c}

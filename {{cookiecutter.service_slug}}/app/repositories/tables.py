@@ -98,8 +98,17 @@ refresh_tokens = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("scope", String(200), nullable=False),
     Column("used", Boolean, nullable=False),
-    Column("revoked", Boolean, nullable=False),
     Index("ix_refresh_tokens_family_id", "family_id"),
+)
+
+# The tokens of one login. Revocation lives here, on one row that every rotation
+# reads, so a token issued into a family while it is being revoked is dead too.
+refresh_token_families = Table(
+    "refresh_token_families",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False, index=True),
+    Column("revoked", Boolean, nullable=False),
 )
 {%- endif %}
 {%- if cookiecutter.auth == "api-key" %}

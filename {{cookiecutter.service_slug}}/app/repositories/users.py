@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from app.models.user import NewUser, RefreshToken, User, UserId, UserPage
@@ -33,12 +34,22 @@ class UserRepository(Protocol):
 
 
 class RefreshTokenRepository(Protocol):
-    async def add(self, token: RefreshToken) -> None: ...
+    async def start_family(self, token: RefreshToken) -> None:
+        """Store the first token of a login and its family, not revoked."""
+        ...
+
+    async def add(self, token: RefreshToken) -> None:
+        """Store the next token of an existing family."""
+        ...
 
     async def get(self, token_hash: str) -> RefreshToken | None: ...
 
-    async def mark_used(self, token_hash: str) -> bool:
-        """Atomically mark an unused token used; False if it was used already."""
+    async def spend(self, token_hash: str, now: datetime) -> RefreshToken | None:
+        """Mark the token used if it is unused, unexpired and its family not revoked.
+
+        Atomic: of any number of concurrent calls for one token, at most one gets
+        the token back; the others, and every later call, get None.
+        """
         ...
 
     async def revoke_family(self, family_id: str) -> None: ...

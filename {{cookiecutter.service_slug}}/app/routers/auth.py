@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 
+from app.auth.throttle import LoginThrottled
 from app.dependencies import AuthServiceDep
 from app.schemas.problem import Problem
 from app.schemas.user import RefreshTokenRequest, TokenResponse
@@ -32,14 +33,27 @@ def _response(pair: TokenPair) -> TokenResponse:
 
 @router.post("/token", responses=INVALID_GRANT)
 async def login(
+    request: Request,
     service: AuthServiceDep,
     username: Annotated[str, Form(description="The account's email address.")],
     password: Annotated[str, Form(json_schema_extra={"format": "password"})],
     grant_type: Annotated[str, Form(pattern="^password$")] = "password",
     scope: Annotated[str, Form(description="Space-separated scopes; empty for all.")] = "",
 ) -> TokenResponse:
-    """Exchange email and password for an access token and a refresh token."""
-    return _response(await service.login(username, password, frozenset(scope.split())))
+    """Exchange email and password for an access token and a refresh token.
+
+    Attempts are limited per client address and failures per account (429 with Retry-After).
+    """
+    address = request.client.host if request.client else "unknown"
+    try:
+        pair = await service.login(username, password, frozenset(scope.split()), address)
+    except LoginThrottled as throttled:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "Too many login attempts; retry later.",
+            headers={"Retry-After": str(throttled.retry_after)},
+        ) from None
+    return _response(pair)
 
 
 @router.post("/refresh", responses=INVALID_GRANT)

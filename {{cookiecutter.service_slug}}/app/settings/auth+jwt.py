@@ -34,6 +34,27 @@ class AuthSettings(CommonSettings):
     jwks_cache_seconds: int = Field(default=300, ge=0)
     registration_enabled: bool = True
     password_min_length: int = Field(default=12, ge=8, le=128)
+    login_throttle_window_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="Moving window, in seconds, in which both login limits count attempts.",
+    )
+    login_attempts_per_address: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Password-grant attempts (right or wrong) one client address may make per "
+        "window; more are answered 429 before any password is checked.",
+    )
+    login_failures_per_account: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Failed password-grant attempts on one account from one client address per "
+        "window; more are answered 429. Counted per address, so failures from elsewhere never "
+        "lock the owner out.",
+    )
 
     @model_validator(mode="after")
     def _require_strong_secret_outside_development(self) -> Self:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.auth.throttle import LoginThrottle
 from app.auth.tokens import TokenVerifier
 from app.config import Settings
 from app.repositories.mongo_users import MongoRefreshTokenRepository, MongoUserRepository
@@ -17,6 +18,7 @@ class AuthComponents:
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     token_verifier: TokenVerifier
+    login_throttle: LoginThrottle
 
 
 def build_auth(settings: Settings, store: Store) -> AuthComponents:
@@ -24,4 +26,5 @@ def build_auth(settings: Settings, store: Store) -> AuthComponents:
         users=MongoUserRepository(store.database),
         refresh_tokens=MongoRefreshTokenRepository(store.database),
         token_verifier=TokenVerifier(settings),
+        login_throttle=LoginThrottle(settings),
     )
