@@ -9,6 +9,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
+from app.limits import RequestLimitsMiddleware
 from app.logging import configure_logging
 from app.middleware import ObservabilityMiddleware
 from app.routers import include_routers
@@ -49,6 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Location"],
         )
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_request_body_bytes,
+        body_timeout_seconds=settings.request_body_timeout_seconds,
+    )
     app.add_middleware(
         ObservabilityMiddleware, metrics=wiring.metrics, access_log=settings.access_log
     )
