@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
-from sqlalchemy import exc, make_url, text
+from sqlalchemy import event, exc, make_url, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.config import Settings
@@ -26,6 +27,12 @@ _SQLITE_UNAVAILABLE = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPE
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    engine = _create_engine(settings)
+    event.listen(engine.sync_engine, "handle_error", _failed_connecting_is_a_disconnect)
+    return engine
+
+
+def _create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
     # Error messages and logs never carry statement parameters (password hashes, emails).
     if url.get_backend_name() == "sqlite":
@@ -85,6 +92,14 @@ async def ping(engine: AsyncEngine, timeout_seconds: float) -> None:
         await connection.execute(text("SELECT 1"))
 
 
+def _failed_connecting_is_a_disconnect(context: ExceptionContext) -> None:
+    # An error while a connection is being opened (no connection yet) means the
+    # database is not there to use, whatever the driver calls it: a server that
+    # shuts down mid-handshake leaves asyncpg in "another operation is in progress".
+    if context.connection is None:
+        context.is_disconnect = True
+
+
 def is_unavailable(error: BaseException) -> bool:
     """The error, or what caused it, says the database cannot be reached now."""
     for cause in _causes(error):
@@ -93,6 +108,9 @@ def is_unavailable(error: BaseException) -> bool:
         if isinstance(cause, _UNAVAILABLE):
             return True
         if isinstance(cause, sqlite3.Error) and cause.sqlite_errorname in _SQLITE_UNAVAILABLE:
+            return True
+        # What asyncpg raises on a connection the server closed (SQLAlchemy's own test).
+        if isinstance(cause, asyncpg.InterfaceError) and "connection is closed" in str(cause):
             return True
     return False
 

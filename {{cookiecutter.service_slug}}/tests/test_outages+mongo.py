@@ -6,9 +6,10 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 {%- if cookiecutter.broker == "none" %}
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+{%- else %}
+from contextlib import asynccontextmanager
 {%- endif %}
 from urllib.parse import urlsplit
 

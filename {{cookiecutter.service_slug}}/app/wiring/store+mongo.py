@@ -49,9 +49,7 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         retry_after_seconds=settings.outage_retry_after_seconds,
     )
     try:
-        yield Store(
-            settings, client, database, index_setup, MongoItemRepository(database), outage
-        )
+        yield Store(settings, client, database, index_setup, MongoItemRepository(database), outage)
     finally:
         await outage.close()
         await index_setup.stop()
