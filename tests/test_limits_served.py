@@ -15,8 +15,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from itertools import chain, repeat
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 
 import httpx
@@ -38,6 +38,7 @@ MB = 1024 * 1024
 class Served:
     port: int
     pid: int
+    log: Path
 
 
 def dockerfile_command(project: Path) -> list[str]:
@@ -61,7 +62,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "WEB_CONCURRENCY": "1",
         f"{PREFIX}REQUEST_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT_SECONDS),
     }
-    log = (project / "uvicorn-limits.log").open("wb")
+    log_path = project / "uvicorn-limits.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [str(project / ".venv" / "bin" / command[0]), *command[1:]],
         cwd=project,
@@ -78,7 +80,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             interval=0.2,
             ignoring=(httpx.HTTPError,),
         )
-        yield Served(port, process.pid)
+        yield Served(port, process.pid, log_path)
     finally:
         stop_process(process)
         log.close()
@@ -144,7 +146,9 @@ def test_a_50_mb_header_is_refused_before_it_is_read(served: Served) -> None:
         sent, answer = send_until_refused(connection, chain([head], padding))
     elapsed = time.monotonic() - started
 
-    print(f"\n50 MB header: refused after {sent / MB:.2f} MB sent, {elapsed:.2f} s, {answer[:12]!r}")
+    print(
+        f"\n50 MB header: refused after {sent / MB:.2f} MB sent in {elapsed:.2f} s: {answer[:12]!r}"
+    )
     # h11's 64 KiB limit: a 400 (or a reset that overtook it), long before 50 MB arrive.
     assert status_of(answer) in (400, None)
     assert sent < 8 * MB
@@ -254,3 +258,19 @@ def test_a_100_mb_anonymous_body_is_413_and_rss_grows_under_10_mb(
     assert status_of(answer) == 413, answer[:200]
     assert b"application/problem+json" in answer
     assert growth_mb < 10
+
+
+def test_its_log_is_json_lines_without_colour_codes_and_access_lines_name_the_client(
+    served: Served,
+) -> None:
+    httpx.get(f"http://127.0.0.1:{served.port}/items", timeout=5)
+    time.sleep(0.2)  # the access line reaches the file
+
+    lines = served.log.read_bytes().splitlines()
+
+    assert lines, "nothing logged"
+    assert all(b"\x1b" not in line and b"\\u001b" not in line for line in lines)
+    entries = [json.loads(line) for line in lines]  # every line is JSON
+    assert any(entry.get("logger") == "uvicorn.error" for entry in entries)
+    access = [entry for entry in entries if entry.get("logger") == "app.access"]
+    assert access and all(entry["client"].startswith("127.0.0.1:") for entry in access)
