@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
-from sqlalchemy import make_url, text
+from sqlalchemy import event, exc, make_url, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.config import Settings
 
+# Failures that say the database cannot serve right now (unreachable, shutting
+# down, out of connections, locked), rather than that a statement is wrong.
+_UNAVAILABLE = (
+    OSError,  # refused, reset, unresolvable host, timed out (TimeoutError is one)
+    exc.TimeoutError,  # no pooled connection free within the pool timeout
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,  # shutting down, starting up, query cancelled
+    asyncpg.InsufficientResourcesError,  # too many connections, disk full
+)
+_SQLITE_UNAVAILABLE = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_FULL"})
+
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    engine = _create_engine(settings)
+    event.listen(engine.sync_engine, "handle_error", _failed_connecting_is_a_disconnect)
+    return engine
+
+
+def _create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url)
+    # Error messages and logs never carry statement parameters (password hashes, emails).
     if url.get_backend_name() == "sqlite":
-        return create_async_engine(url, connect_args={"timeout": settings.database_timeout_seconds})
+        return create_async_engine(
+            url, hide_parameters=True, connect_args={"timeout": settings.database_timeout_seconds}
+        )
     return create_async_engine(
         url,
+        hide_parameters=True,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_timeout_seconds,
@@ -66,3 +90,37 @@ async def ping(engine: AsyncEngine, timeout_seconds: float) -> None:
     """Raise if the database does not answer a trivial query in time."""
     async with asyncio.timeout(timeout_seconds), engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def _failed_connecting_is_a_disconnect(context: ExceptionContext) -> None:
+    # An error while a connection is being opened (no connection yet) means the
+    # database is not there to use, whatever the driver calls it: a server that
+    # shuts down mid-handshake leaves asyncpg in "another operation is in progress".
+    if context.connection is None:
+        context.is_disconnect = True
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The error, or what caused it, says the database cannot be reached now."""
+    for cause in _causes(error):
+        if isinstance(cause, exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, _UNAVAILABLE):
+            return True
+        if isinstance(cause, sqlite3.Error) and cause.sqlite_errorname in _SQLITE_UNAVAILABLE:
+            return True
+        # What asyncpg raises on a connection the server closed (SQLAlchemy's own test).
+        if isinstance(cause, asyncpg.InterfaceError) and "connection is closed" in str(cause):
+            return True
+    return False
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    # SQLAlchemy raises its own error `from` the driver's, which may be raised
+    # `from` asyncpg's own: follow explicit causes only, never unrelated context.
+    cause: BaseException | None = error
+    for _ in range(8):
+        if cause is None:
+            return
+        yield cause
+        cause = cause.__cause__

@@ -3,7 +3,8 @@
 Services raise the domain errors defined here; the handlers below turn them,
 HTTP errors and validation errors into
 application/problem+json so clients parse a single format. Unexpected exceptions become a 500
-problem in app.middleware, where the request id is still known.
+problem in app.middleware, where the request id is still known, or a 503 when they say a
+dependency cannot be reached (app.outages).
 """
 
 from __future__ import annotations
@@ -80,6 +81,18 @@ def problem_response(
         body["instance"] = instance
     body.update(extensions)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def unavailable_problem(
+    dependency: str, retry_after_seconds: int, *, instance: str
+) -> JSONResponse:
+    """503 for a request that met an outage: the client may retry, and when."""
+    return problem_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        f"The {dependency} is unavailable; retry later.",
+        instance=instance,
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

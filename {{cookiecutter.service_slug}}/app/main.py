@@ -12,6 +12,7 @@ from app.config import Settings, get_settings
 from app.docs import OPENAPI_URL, install_docs
 from app.errors import install_error_handlers
 from app.hosts import AllowedHostsMiddleware
+from app.limits import RequestLimitsMiddleware
 from app.logging import configure_logging
 from app.middleware import ObservabilityMiddleware
 from app.routers import include_routers
@@ -55,6 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Location"],
         )
     app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_request_body_bytes,
+        body_timeout_seconds=settings.request_body_timeout_seconds,
+    )
     app.add_middleware(
         ObservabilityMiddleware, metrics=wiring.metrics, access_log=settings.access_log
     )

@@ -13,9 +13,11 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.container import container_of_app
+from app.errors import problem_response, unavailable_problem
 from app.logging import request_id_var
 from app.metrics import HttpMetrics
+from app.outages import Outage
 
 REQUEST_ID_HEADER = b"x-request-id"
 # Accept a caller's id only if it is short and harmless to log and echo.
@@ -58,15 +60,23 @@ class ObservabilityMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_request_id)
-        except Exception:
+        except Exception as error:
             # Handled here rather than by Starlette's outermost error middleware so
             # the log line and the 500 response both carry the request id.
-            error_logger.exception("unhandled error", extra={"path": scope["path"]})
-            if response_started:
-                raise
-            response = problem_response(
-                500, "An unexpected error occurred.", instance=scope["path"]
-            )
+            outage = _outage_covering(scope, error)
+            if outage is not None and not response_started:
+                # One line per outage (app.outages), not a traceback per request.
+                outage.failed(error, request_started=started)
+                response = unavailable_problem(
+                    outage.dependency, outage.retry_after_seconds, instance=scope["path"]
+                )
+            else:
+                error_logger.exception("unhandled error", extra={"path": scope["path"]})
+                if response_started:
+                    raise
+                response = problem_response(
+                    500, "An unexpected error occurred.", instance=scope["path"]
+                )
             await response(scope, receive, send_with_request_id)
         finally:
             elapsed = time.perf_counter() - started
@@ -79,6 +89,7 @@ class ObservabilityMiddleware:
                 access_logger.info(
                     "request",
                     extra={
+                        "client": _client_address(scope),
                         "method": scope["method"],
                         "path": scope["path"],
                         "route": route,
@@ -87,6 +98,20 @@ class ObservabilityMiddleware:
                     },
                 )
             request_id_var.reset(token)
+
+
+def _outage_covering(scope: Scope, error: Exception) -> Outage | None:
+    """The store's outage, if `error` says the store cannot be reached."""
+    app = scope.get("app")
+    if app is None or getattr(app.state, "container", None) is None:
+        return None  # failed before the lifespan opened the store
+    outage = container_of_app(app).store.outage
+    return outage if outage is not None and outage.covers(error) else None
+
+
+def _client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else None
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from app.config import Settings
 
@@ -94,6 +94,13 @@ async def ping(client: AsyncMongoClient[Document], timeout_seconds: float) -> No
     """Raise if the server does not answer a ping in time."""
     async with asyncio.timeout(timeout_seconds):
         await client.admin.command("ping")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The server cannot be reached or selected now (not a refused or malformed operation)."""
+    if isinstance(error, ConnectionFailure | TimeoutError):
+        return True
+    return isinstance(error, PyMongoError) and error.timeout
 
 
 async def ensure_indexes(database: AsyncDatabase[Document]) -> None:

@@ -52,6 +52,7 @@ async def test_access_log_line_carries_request_id_and_route(
     assert line["status"] == 404
     assert line["method"] == "GET"
     assert line["duration_ms"] >= 0
+    assert line["client"] == "127.0.0.1:123"  # httpx's in-process client address
 
 
 async def test_probes_are_not_access_logged(
@@ -81,6 +82,25 @@ def test_json_formatter_includes_context_request_id_and_exception() -> None:
     assert line["level"] == "ERROR"
     assert line["request_id"] == "req-1"
     assert "ValueError: boom" in line["exception"]
+
+
+def test_json_lines_carry_no_colour_codes_of_uvicorn_messages() -> None:
+    record = logging.getLogger("uvicorn.error").makeRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        "Uvicorn running on %s",
+        ("http://127.0.0.1:8000",),
+        None,
+        extra={"color_message": "Uvicorn running on \x1b[1m%s\x1b[0m"},
+    )
+
+    line = JsonFormatter().format(record)
+
+    assert json.loads(line)["message"] == "Uvicorn running on http://127.0.0.1:8000"
+    assert "color_message" not in line
+    assert "\\u001b" not in line
 
 
 async def test_large_responses_are_gzipped(client: httpx.AsyncClient) -> None:

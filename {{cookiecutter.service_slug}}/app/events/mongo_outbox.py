@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import pymongo
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -113,8 +114,12 @@ class MongoOutboxItemRepository(MongoItemRepository):
     async def _in_transaction(self, write: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         # with_transaction retries the whole write on transient conflicts (two
         # changes bumping the outbox counter at once).
-        async with self._database.client.start_session() as session:
-            result = await session.with_transaction(write)
+        # Bounded by twice the server selection timeout (MONGODB_TIMEOUT_SECONDS):
+        # otherwise it retries an unreachable server for 120 s while the client waits.
+        client = self._database.client
+        with pymongo.timeout(2 * client.options.server_selection_timeout):
+            async with client.start_session() as session:
+                result = await session.with_transaction(write)
         self._outbox_signal.notify()
         return result
 

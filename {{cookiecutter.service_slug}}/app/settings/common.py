@@ -33,6 +33,24 @@ class CommonSettings(BaseSettings):
             "believed; '*' trusts every peer. Other peers' forwarded headers are ignored."
         ),
     )
+    max_request_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=1_073_741_824,
+        description="Largest request body accepted; larger ones get 413 before authentication.",
+    )
+    request_body_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="Longest wait for the next part of a request body before 408.",
+    )
+    outage_retry_after_seconds: int = Field(
+        default=5,
+        ge=1,
+        le=3600,
+        description="Retry-After of the 503 sent while a dependency is unreachable.",
+    )
 
     @property
     def is_deployed(self) -> bool:

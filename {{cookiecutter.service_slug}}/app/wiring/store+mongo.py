@@ -11,7 +11,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.config import Settings
-from app.mongo import Document, IndexSetup, check_ready, create_client
+from app.mongo import Document, IndexSetup, check_ready, create_client, is_unavailable, ping
+from app.outages import Outage
 from app.readiness import ReadinessCheck
 from app.repositories.mongo_items import MongoItemRepository
 
@@ -23,6 +24,7 @@ class Store:
     database: AsyncDatabase[Document]
     index_setup: IndexSetup
     items: MongoItemRepository
+    outage: Outage
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         return {
@@ -40,8 +42,15 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
     database = client[settings.mongodb_database]
     index_setup = IndexSetup(database, first_delay_seconds=0.5)
     index_setup.start()
+    outage = Outage(
+        "database",
+        is_unavailable,
+        partial(ping, client, settings.mongodb_timeout_seconds),
+        retry_after_seconds=settings.outage_retry_after_seconds,
+    )
     try:
-        yield Store(settings, client, database, index_setup, MongoItemRepository(database))
+        yield Store(settings, client, database, index_setup, MongoItemRepository(database), outage)
     finally:
+        await outage.close()
         await index_setup.stop()
         await client.close()

@@ -11,7 +11,8 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.database import create_engine, create_read_pool, ping
+from app.database import create_engine, create_read_pool, is_unavailable, ping
+from app.outages import Outage
 from app.readiness import ReadinessCheck
 from app.repositories.sql_items import SqlItemRepository
 
@@ -23,6 +24,7 @@ class Store:
     # None on SQLite: the hot reads go through the engine there.
     read_pool: asyncpg.Pool | None
     items: SqlItemRepository
+    outage: Outage
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         return {"database": partial(ping, self.engine, self.settings.database_timeout_seconds)}
@@ -32,6 +34,12 @@ class Store:
 async def open_store(settings: Settings) -> AsyncIterator[Store]:
     engine = create_engine(settings)
     read_pool = await create_read_pool(settings)
+    outage = Outage(
+        "database",
+        is_unavailable,
+        partial(ping, engine, settings.database_timeout_seconds),
+        retry_after_seconds=settings.outage_retry_after_seconds,
+    )
     try:
         yield Store(
             settings,
@@ -40,8 +48,10 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
             SqlItemRepository(
                 engine, read_pool, read_timeout_seconds=settings.database_timeout_seconds
             ),
+            outage,
         )
     finally:
+        await outage.close()
         if read_pool is not None:
             await read_pool.close()
         await engine.dispose()
