@@ -388,7 +388,9 @@ def test_mongo_rendering_starts_while_the_server_is_down_and_recovers(
     with uvicorn(project, env) as url, httpx.Client(base_url=url, timeout=10) as api:
         down = api.get("/ready")
         assert_problem(down, 503, checks={"database": "unavailable"})
-        assert_problem(api.get("/items"), 500)
+        unavailable = assert_problem(api.get("/items"), 503)
+        assert unavailable["detail"] == "The database is unavailable; retry later."
+        assert int(api.get("/items").headers["Retry-After"]) > 0
 
         with mongodb_server(port, storage):
             wait_until_ready(api)
