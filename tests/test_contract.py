@@ -53,18 +53,19 @@ class Service:
         return MISSING_ID[self.id_format]
 
 
-_installed: dict[str, Path] = {}
+_installed: dict[tuple[str, str], Path] = {}
 
 
-def install(database: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Render and install one rendering per database, once per worker."""
-    if database not in _installed:
+def install(database: str, tmp_path_factory: pytest.TempPathFactory, auth: str = "none") -> Path:
+    """Render and install one rendering per database and auth answer, once per worker."""
+    if (database, auth) not in _installed:
         project = render(
-            tmp_path_factory.mktemp(f"contract-{database}"), {"database": database, "auth": "none"}
+            tmp_path_factory.mktemp(f"contract-{database}-{auth}"),
+            {"database": database, "auth": auth},
         )
         run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
-        _installed[database] = project
-    return _installed[database]
+        _installed[database, auth] = project
+    return _installed[database, auth]
 
 
 def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:

@@ -11,6 +11,7 @@ from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.logging import configure_logging
 from app.middleware import ObservabilityMiddleware
+from app.responses import document_problems
 from app.routers import include_routers
 from app.wiring import Wiring
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.wiring = wiring
     install_error_handlers(app)
     include_routers(app, settings)
+    document_problems(app)
 
     # Added last = runs first: the observability layer sees every response.
     if settings.gzip_minimum_size:

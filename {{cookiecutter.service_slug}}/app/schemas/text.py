@@ -1,0 +1,58 @@
+"""Field types every request body and parameter shares.
+
+No string accepts NUL (U+0000): PostgreSQL's text type cannot store it, and one
+contract on every store beats one that depends on the database chosen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(*, min_length: int | None = None, max_length: int, strip: bool = False) -> StringConstraints:
+    """A NUL-free string with length bounds, optionally stripped of surrounding whitespace."""
+    return StringConstraints(
+        strip_whitespace=strip or None, min_length=min_length, max_length=max_length, pattern=NO_NUL
+    )
+
+
+def _refuse_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be omitted, but not null")
+    return value
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+if TYPE_CHECKING:
+    Omittable = T | None
+else:
+    # A field that may be left out but is never null: None is only the value of an omitted
+    # field (defaults are not validated), so the schema shows neither `null` nor a default.
+    Omittable = Annotated[
+        T, BeforeValidator(_refuse_null), Field(json_schema_extra=_without_default)
+    ]
+
+# Request bodies: unknown fields refused, and JSON values taken as the types they are
+# (`"3"` is no integer, `1` no boolean).
+REQUEST_BODY = ConfigDict(extra="forbid", strict=True)
+
+
+def _number(value: object) -> object:
+    # bool is a subclass of int: without this, `true` would be read as 1.
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+# For integers, after their bounds: 3 and 3.0 (JSON Schema's integers) pass, `true` and `"3"`
+# do not. `Annotated[int, Field(strict=False, ge=0), JSON_NUMBER]`
+JSON_NUMBER = BeforeValidator(_number)
