@@ -13,12 +13,20 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 T = TypeVar("T")
 
 NO_NUL = r"^[^\x00]*$"
+# Whitespace as every regex engine involved sees it: the OpenAPI document's (ECMAScript,
+# which has U+FEFF), Pydantic's (Rust, which has U+0085) and Python's, for generated clients.
+SPACE = r"\s\x85\ufeff"
+# At least one character that survives strip_whitespace.
+NOT_BLANK = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
 
 
 def text(*, min_length: int | None = None, max_length: int, strip: bool = False) -> StringConstraints:
-    """A NUL-free string with length bounds, optionally stripped of surrounding whitespace."""
+    """A NUL-free string with length bounds; stripped ones must not be blank either."""
     return StringConstraints(
-        strip_whitespace=strip or None, min_length=min_length, max_length=max_length, pattern=NO_NUL
+        strip_whitespace=strip or None,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=NOT_BLANK if strip and min_length else NO_NUL,
     )
 
 

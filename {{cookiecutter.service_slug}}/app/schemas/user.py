@@ -7,13 +7,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from app.models.user import UserId
 from app.pagination import NextPage
-from app.schemas.text import REQUEST_BODY, Omittable, text
+from app.schemas.text import REQUEST_BODY, SPACE, Omittable, text
 
 # A pragmatic check (one @, a dot in the domain); ownership is proven elsewhere, if needed.
+_EMAIL_PART = rf"[^@{SPACE}\x00]+"
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
+        strip_whitespace=True,
+        max_length=320,
+        pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$",
     ),
     AfterValidator(str.lower),
 ]
