@@ -10,26 +10,17 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 
 from app.container import container_of
 from app.errors import problem_response
 from app.readiness import ReadinessCheck
 from app.responses import problem
+from app.schemas.health import Health, Readiness
 from app.schemas.problem import ReadinessProblem
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["operations"])
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-
-
-class Readiness(BaseModel):
-    status: Literal["ready"] = "ready"
-    checks: dict[str, Literal["ok"]]
 
 
 @router.get("/health", summary="Liveness: the process is up (no I/O)")
