@@ -38,5 +38,7 @@ async def get_api_key_service(request: Request) -> ApiKeyService:
 
 
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
-ApiKeyIdPath = Annotated[ApiKeyId, Path(min_length=1, max_length=36, pattern=NO_NUL, description="API key id.")]
+ApiKeyIdPath = Annotated[
+    ApiKeyId, Path(min_length=1, max_length=36, pattern=NO_NUL, description="API key id.")
+]
 {%- endif %}

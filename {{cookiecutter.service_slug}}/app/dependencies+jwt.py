@@ -41,4 +41,6 @@ ItemReader = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_REA
 ItemWriter = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_WRITE])]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
-UserIdPath = Annotated[UserId, Path(min_length=1, max_length=36, pattern=NO_NUL, description="User id.")]
+UserIdPath = Annotated[
+    UserId, Path(min_length=1, max_length=36, pattern=NO_NUL, description="User id.")
+]

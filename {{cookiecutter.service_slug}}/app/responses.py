@@ -52,7 +52,9 @@ HEADERS = {401: CHALLENGE, 429: RETRY_AFTER, 503: RETRY_AFTER}
 UNPARSABLE_BODY = "The body cannot be parsed."
 
 
-def problem(status: int, description: str | None = None, *, model: type[Problem] = Problem) -> Responses:
+def problem(
+    status: int, description: str | None = None, *, model: type[Problem] = Problem
+) -> Responses:
     """One error response, for a router's or an operation's `responses=`."""
     response: dict[str, Any] = {"model": model, "description": description or DESCRIPTIONS[status]}
     if status in HEADERS:

@@ -10,8 +10,8 @@ from app.auth.security import get_principal
 from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep
 from app.pagination import next_page_url
 from app.parameters import PaginationDep
-from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.responses import STORE, problem
+from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"], responses=STORE)
 

@@ -6,8 +6,8 @@ from app.dependencies import ItemReader, ItemWriter
 from app.models.item import NewItem
 from app.pagination import next_page_url
 from app.parameters import ItemIdPath, PaginationDep
-from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
 from app.responses import STORE, problem
+from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
 from app.services.audit import record_item_event
 
 router = APIRouter(prefix="/items", tags=["items"], responses=STORE)

@@ -20,7 +20,9 @@ SPACE = r"\s\x85\ufeff"
 NOT_BLANK = rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$"
 
 
-def text(*, min_length: int | None = None, max_length: int, strip: bool = False) -> StringConstraints:
+def text(
+    *, min_length: int | None = None, max_length: int, strip: bool = False
+) -> StringConstraints:
     """A NUL-free string with length bounds; stripped ones must not be blank either."""
     return StringConstraints(
         strip_whitespace=strip or None,
@@ -41,7 +43,7 @@ def _without_default(schema: dict[str, Any]) -> None:
 
 
 if TYPE_CHECKING:
-    Omittable = T | None
+    type Omittable[V] = V | None
 else:
     # A field that may be left out but is never null: None is only the value of an omitted
     # field (defaults are not validated), so the schema shows neither `null` nor a default.
