@@ -9,7 +9,7 @@ problem in app.middleware, where the request id is still known.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
+from http import HTTPMethod, HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -100,13 +100,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method of the request's path. Starlette's own Allow names only the methods of
-    the first route matching the path, and GET /items and POST /items are two routes."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    the first route matching the path, and GET /items and POST /items are two routes.
+    Each method is tried through the routes' public `matches`, which sees into the
+    routers FastAPI includes."""
+    routes = request.app.router.routes
+    return [
+        method.value
+        for method in HTTPMethod
+        if any(
+            route.matches({**request.scope, "method": method.value})[0] is Match.FULL
+            for route in routes
+        )
+    ]
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

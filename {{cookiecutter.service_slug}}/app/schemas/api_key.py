@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -14,6 +14,11 @@ from app.schemas.text import REQUEST_BODY, text
 Name = Annotated[str, text(min_length=1, max_length=100, strip=True)]
 
 
+def _scopes_as_enum(schema: dict[str, Any]) -> None:
+    # Shown in the schema; the validator below gives the clearer message.
+    schema["items"] = {"type": "string", "enum": sorted(SCOPES)}
+
+
 class ApiKeyCreate(BaseModel):
     model_config = REQUEST_BODY
 
@@ -21,7 +26,7 @@ class ApiKeyCreate(BaseModel):
     scopes: list[str] = Field(
         min_length=1,
         max_length=len(SCOPES),
-        json_schema_extra={"items": {"type": "string", "enum": sorted(SCOPES)}},
+        json_schema_extra=_scopes_as_enum,
     )
 
     @field_validator("scopes")

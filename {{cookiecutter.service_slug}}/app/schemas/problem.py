@@ -33,7 +33,6 @@ class FieldError(BaseModel):
 class ValidationProblem(Problem):
     """A 422: the request is well-formed but some of its values are not acceptable."""
 
-    status: Literal[422] = 422
     errors: Omittable[list[FieldError]] = Field(
         default=None, description="Every invalid field; absent when a policy refused the request."
     )
@@ -42,5 +41,4 @@ class ValidationProblem(Problem):
 class ReadinessProblem(Problem):
     """A 503 from /ready: which dependency did not answer."""
 
-    status: Literal[503] = 503
     checks: dict[str, Literal["ok", "unavailable"]]
