@@ -6,7 +6,7 @@ contract on every store beats one that depends on the database chosen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -38,18 +38,19 @@ def _refuse_null(value: object) -> object:
     return value
 
 
-def _without_default(schema: dict[str, Any]) -> None:
+def _not_nullable(schema: dict[str, Any]) -> None:
+    # Pydantic documents `T | None` as "T or null" with a null default; drop both.
+    [kept] = [member for member in schema.pop("anyOf") if member != {"type": "null"}]
     schema.pop("default", None)
+    schema.update(kept)
 
 
-if TYPE_CHECKING:
-    type Omittable[V] = V | None
-else:
-    # A field that may be left out but is never null: None is only the value of an omitted
-    # field (defaults are not validated), so the schema shows neither `null` nor a default.
-    Omittable = Annotated[
-        T, BeforeValidator(_refuse_null), Field(json_schema_extra=_without_default)
-    ]
+# A field that may be left out but is never null: None stands for "omitted" (defaults are
+# not validated), an explicit null is refused, and the schema shows no null.
+Omittable = Annotated[
+    T | None, BeforeValidator(_refuse_null), Field(json_schema_extra=_not_nullable)
+]
+
 
 # Request bodies: unknown fields refused, and JSON values taken as the types they are
 # (`"3"` is no integer, `1` no boolean).
