@@ -99,19 +99,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method of the request's path. Starlette's own Allow names only the methods of
-    the first route matching the path, and GET /items and POST /items are two routes.
-    Each method is tried through the routes' public `matches`, which sees into the
-    routers FastAPI includes."""
-    routes = request.app.router.routes
-    return [
+    """Every method of the request's path, as the OpenAPI document lists them.
+
+    Starlette's own Allow names only the methods of the first route matching the path,
+    and GET /items and POST /items are two routes. Each method is tried through the
+    routes' public `matches`, which sees into the routers FastAPI includes. A path that
+    two templates match (/users/me, /users/{user_id}) keeps the methods of the template
+    that was matched first, the one the document describes.
+    """
+    routed = [
         method.value
         for method in HTTPMethod
         if any(
             route.matches({**request.scope, "method": method.value})[0] is Match.FULL
-            for route in routes
+            for route in request.app.router.routes
         )
     ]
+    template = getattr(request.scope.get("route"), "path", None)
+    documented = request.app.openapi().get("paths", {}).get(template)
+    if documented is None:
+        return routed
+    return [method for method in routed if method.lower() in documented]
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

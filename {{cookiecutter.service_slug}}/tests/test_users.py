@@ -210,3 +210,12 @@ async def test_nul_is_refused_in_forms_paths_and_bodies(
     ):
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["type"] == "string_pattern_mismatch"
+
+
+async def test_405_on_me_lists_the_methods_of_me_not_of_user_id(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    # /users/me also matches /users/{user_id}, whose DELETE the document does not list here.
+    response = await anonymous_client.request("TRACE", "/users/me")
+
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, PATCH")
