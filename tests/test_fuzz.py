@@ -31,7 +31,7 @@ pytestmark = pytest.mark.fuzz
 AUTHS = ("jwt", "api-key", "none")
 # Fixed, so a failure reproduces; TEMPLATE_FUZZ_SEED and TEMPLATE_FUZZ_EXAMPLES explore further.
 SEED = int(os.environ.get("TEMPLATE_FUZZ_SEED", "20261201"))
-# Cases per operation and phase: the whole tier stays within four minutes on two workers.
+# Cases per operation and phase: the whole tier takes about 160 s on two workers.
 MAX_EXAMPLES = int(os.environ.get("TEMPLATE_FUZZ_EXAMPLES", "5"))
 # Statuses a schema-valid request may get besides Schemathesis' defaults, per operation.
 # A well-formed but wrong password, or a refresh token that was never issued, is the
