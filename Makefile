@@ -13,7 +13,7 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-browser test-tier3 lint docs bench bench-relay clean
+.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs bench bench-relay clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ install: ## Create .venv with the test and docs tools
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required: put python3.12 on PATH or set PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(UV) sync --quiet
 
-test: install test-tier1 test-hooks test-tier2 test-contract test-browser test-tier3 ## Run the whole template test suite, tier by tier
+test: install test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 ## Run the whole template test suite, tier by tier
 
 test-tier1: install ## Every combination: render, residue, ownership, ruff, parse, validators
 	$(call tier,tier1,-n auto)
@@ -36,6 +36,9 @@ test-tier2: install ## Pairwise covering array: install, mypy --strict, own test
 
 test-contract: install ## Every database variant served by uvicorn passes one HTTP contract
 	$(call tier,contract,-n 2 --dist loadgroup)
+
+test-fuzz: install ## Schemathesis, every check, against every database x auth variant served by uvicorn
+	$(call tier,fuzz,-n 2 --dist loadgroup)
 
 test-browser: install ## /docs and /redoc in headless Chromium, network blocked; Authorize flows
 	$(call tier,browser,-n 0)

@@ -24,6 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "tier3": "representatives: build the image with podman and run it as in production",
         "hooks": "answer validation in the pre-gen hook",
         "contract": "every database variant served by uvicorn passes one HTTP contract",
+        "fuzz": "schemathesis finds no failure on every database x auth variant",
         "browser": "/docs and /redoc in headless Chromium with the network blocked",
     }.items():
         config.addinivalue_line("markers", f"{marker}: {meaning}")

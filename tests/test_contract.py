@@ -53,18 +53,19 @@ class Service:
         return MISSING_ID[self.id_format]
 
 
-_installed: dict[str, Path] = {}
+_installed: dict[tuple[str, str], Path] = {}
 
 
-def install(database: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Render and install one rendering per database, once per worker."""
-    if database not in _installed:
+def install(database: str, tmp_path_factory: pytest.TempPathFactory, auth: str = "none") -> Path:
+    """Render and install one rendering per database and auth answer, once per worker."""
+    if (database, auth) not in _installed:
         project = render(
-            tmp_path_factory.mktemp(f"contract-{database}"), {"database": database, "auth": "none"}
+            tmp_path_factory.mktemp(f"contract-{database}-{auth}"),
+            {"database": database, "auth": auth},
         )
         run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
-        _installed[database] = project
-    return _installed[database]
+        _installed[database, auth] = project
+    return _installed[database, auth]
 
 
 def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
@@ -309,16 +310,36 @@ def test_a_client_generated_from_the_spec_names_methods_after_handlers_and_works
     monkeypatch.syspath_prepend(str(tmp_path))
     generated = importlib.import_module(f"{package}.client").Client(base_url=service.url)
     models = importlib.import_module(f"{package}.models")
-    create_item = importlib.import_module(f"{package}.api.items.create_item")
-    get_item = importlib.import_module(f"{package}.api.items.get_item")
 
-    created = create_item.sync_detailed(
+    def operation(name: str) -> Any:
+        return importlib.import_module(f"{package}.api.items.{name}")
+
+    created = operation("create_item").sync_detailed(
         client=generated, body=models.ItemCreate(name="generated", quantity=2)
     )
     assert created.status_code == 201
-    fetched = get_item.sync(item_id=created.parsed.id, client=generated)
+    item_id = created.parsed.id
+    fetched = operation("get_item").sync(item_id=item_id, client=generated)
     assert (fetched.name, fetched.quantity) == ("generated", 2)
-    assert api.get(f"/items/{created.parsed.id}").json()["name"] == "generated"
+    listed = operation("list_items").sync(client=generated, limit=10)
+    assert [item.id for item in listed.items] == [item_id]
+    assert listed.total == 1
+    assert api.get(f"/items/{item_id}").json()["name"] == "generated"
+
+    deleted = operation("delete_item").sync_detailed(item_id=item_id, client=generated)
+    assert deleted.status_code == 204
+
+    # The declared problem types parse the real error bodies.
+    missing = operation("get_item").sync(item_id=item_id, client=generated)
+    assert isinstance(missing, models.Problem)
+    assert (missing.status, missing.title) == (404, "Not Found")
+    assert missing.detail == f"Item {item_id} does not exist."
+    invalid = operation("create_item").sync(client=generated, body=models.ItemCreate(name=""))
+    assert isinstance(invalid, models.ValidationProblem)
+    assert invalid.status == 422
+    assert [(error.loc, error.type_) for error in invalid.errors] == [
+        (["body", "name"], "string_too_short")
+    ]
 
 
 def masked_openapi(document: dict[str, Any]) -> dict[str, Any]:

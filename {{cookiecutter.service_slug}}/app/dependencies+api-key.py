@@ -12,6 +12,7 @@ from app.auth.security import get_principal
 from app.container import container_of
 {%- if cookiecutter.database != "none" %}
 from app.models.api_key import ApiKeyId
+from app.schemas.text import NO_NUL
 from app.services.api_keys import ApiKeyService
 {%- endif %}
 from app.services.items import ItemService
@@ -37,5 +38,7 @@ async def get_api_key_service(request: Request) -> ApiKeyService:
 
 
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(get_api_key_service)]
-ApiKeyIdPath = Annotated[ApiKeyId, Path(min_length=1, max_length=36, description="API key id.")]
+ApiKeyIdPath = Annotated[
+    ApiKeyId, Path(min_length=1, max_length=36, pattern=NO_NUL, description="API key id.")
+]
 {%- endif %}

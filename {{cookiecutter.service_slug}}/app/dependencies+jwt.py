@@ -11,6 +11,7 @@ from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
 from app.auth.security import get_principal
 from app.container import container_of
 from app.models.user import UserId
+from app.schemas.text import NO_NUL
 from app.services.auth import AuthService
 from app.services.items import ItemService
 from app.services.users import UserService
@@ -41,4 +42,6 @@ ItemReader = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_REA
 ItemWriter = Annotated[ItemService, Security(get_item_service, scopes=[ITEMS_WRITE])]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
-UserIdPath = Annotated[UserId, Path(min_length=1, max_length=36, description="User id.")]
+UserIdPath = Annotated[
+    UserId, Path(min_length=1, max_length=36, pattern=NO_NUL, description="User id.")
+]

@@ -10,7 +10,7 @@ dependency cannot be reached (app.outages).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
+from http import HTTPMethod, HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -104,7 +105,34 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(exc.status_code, detail, instance=request.url.path, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+    return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of the request's path, as the OpenAPI document lists them.
+
+    Starlette's own Allow names only the methods of the first route matching the path,
+    and GET /items and POST /items are two routes. Each method is tried through the
+    routes' public `matches`, which sees into the routers FastAPI includes. A path that
+    two templates match (/users/me, /users/{user_id}) keeps the methods of the template
+    that was matched first, the one the document describes.
+    """
+    routed = [
+        method.value
+        for method in HTTPMethod
+        if any(
+            route.matches({**request.scope, "method": method.value})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    template = getattr(request.scope.get("route"), "path", None)
+    documented = request.app.openapi().get("paths", {}).get(template)
+    if documented is None:
+        return routed
+    return [method for method in routed if method.lower() in documented]
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -15,6 +15,7 @@ from app.hosts import AllowedHostsMiddleware
 from app.limits import RequestLimitsMiddleware
 from app.logging import configure_logging
 from app.middleware import ObservabilityMiddleware
+from app.responses import document_problems
 from app.routers import include_routers
 from app.wiring import Wiring
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.wiring = wiring
     install_error_handlers(app)
     include_routers(app, settings)
+    document_problems(app)
     if settings.docs_enabled:
         install_docs(app)
 

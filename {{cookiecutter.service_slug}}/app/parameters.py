@@ -10,6 +10,8 @@ from fastapi import Depends, Path, Query
 from app.models.item import ItemId
 
 MAX_PAGE_SIZE = 100
+# Far beyond any real list, and inside every store's 64-bit range (SQLite, PostgreSQL, MongoDB).
+MAX_OFFSET = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +24,7 @@ class Pagination:
 # dependencies in a thread pool, a thread hop per request for no benefit.
 async def get_pagination(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> Pagination:
     return Pagination(limit=limit, offset=offset)
 

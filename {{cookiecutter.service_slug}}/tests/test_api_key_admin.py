@@ -254,3 +254,9 @@ async def test_a_failed_last_use_write_does_not_fail_authentication(
 
     assert principal is not None
     assert "recording the last use of an API key failed" in caplog.text
+
+
+def test_openapi_lists_the_valid_scopes(app: FastAPI) -> None:
+    scopes = app.openapi()["components"]["schemas"]["ApiKeyCreate"]["properties"]["scopes"]
+
+    assert scopes["items"] == {"type": "string", "enum": ["admin", "items:read", "items:write"]}

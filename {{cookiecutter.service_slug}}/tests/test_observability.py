@@ -136,7 +136,7 @@ async def test_openapi_documents_problem_responses(client: httpx.AsyncClient) ->
     spec = (await client.get("/openapi.json")).json()
 
     get_item = spec["paths"]["/items/{item_id}"]["get"]
-    assert get_item["responses"]["404"]["content"]["application/json"]["schema"] == {
+    assert get_item["responses"]["404"]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/Problem"
     }
 

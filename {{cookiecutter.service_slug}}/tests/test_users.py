@@ -7,7 +7,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth.scopes import SUPERUSER_SCOPES
+from app.config import Settings
 from app.container import container_of_app
+from app.main import create_app
 from app.models.user import User
 from tests.plugins.auth import PASSWORD, add_user, bearer
 
@@ -176,3 +178,44 @@ async def test_openapi_declares_the_scheme_and_every_protected_operation(
     assert spec["paths"]["/items"]["post"]["security"] == [
         {"OAuth2PasswordBearer": ["items:write"]}
     ]
+
+
+def test_openapi_shows_the_configured_password_minimum(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"password_min_length": 20}))
+    schemas = app.openapi()["components"]["schemas"]
+
+    for body in ("UserCreate", "UserUpdateMe"):
+        assert schemas[body]["properties"]["password"]["minLength"] == 20
+
+
+def test_openapi_declares_throttling_and_invalid_grant_on_login(app: FastAPI) -> None:
+    responses = app.openapi()["paths"]["/auth/token"]["post"]["responses"]
+
+    assert "Retry-After" in responses["429"]["headers"]
+    assert "invalid_grant" in responses["400"]["description"]
+
+
+async def test_nul_is_refused_in_forms_paths_and_bodies(
+    app: FastAPI, anonymous_client: httpx.AsyncClient
+) -> None:
+    # PostgreSQL cannot store U+0000 (a 500 before); SQLite and MongoDB would store it.
+    admin = await add_user(app, "root@example.com", is_superuser=True)
+    as_admin = bearer(app, admin, SUPERUSER_SCOPES)
+    form = {"grant_type": "password", "username": "a\u0000@example.com", "password": PASSWORD}
+    account = {"email": "new@example.com", "password": "\u0000" * 12}
+    for response in (
+        await anonymous_client.post("/auth/token", data=form),
+        await anonymous_client.post("/users", json=account),
+        await anonymous_client.get("/users/a%00b", headers=as_admin),
+    ):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["type"] == "string_pattern_mismatch"
+
+
+async def test_405_on_me_lists_the_methods_of_me_not_of_user_id(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    # /users/me also matches /users/{user_id}, whose DELETE the document does not list here.
+    response = await anonymous_client.request("TRACE", "/users/me")
+
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, PATCH")

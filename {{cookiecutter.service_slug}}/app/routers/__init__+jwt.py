@@ -13,6 +13,7 @@ def include_routers(app: FastAPI, settings: Settings) -> None:
     app.include_router(items.router)
     app.include_router(auth.router)
     app.include_router(users.router)
+    users.document_password_policy(app, settings.password_min_length)
 {%- if cookiecutter.broker != "none" %}
     app.include_router(events.router)
     if settings.docs_enabled:

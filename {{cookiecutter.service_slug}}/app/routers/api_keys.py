@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Security, status
 
@@ -10,16 +10,14 @@ from app.auth.security import get_principal
 from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep
 from app.pagination import next_page_url
 from app.parameters import PaginationDep
+from app.responses import STORE, problem
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
-from app.schemas.problem import Problem
 
-router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+router = APIRouter(prefix="/api-keys", tags=["api-keys"], responses=STORE)
 
 Admin = Annotated[Principal, Security(get_principal, scopes=[ADMIN])]
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such API key."}
-}
+NOT_FOUND = problem(status.HTTP_404_NOT_FOUND, "No such API key.")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 
 from app.auth.throttle import LoginThrottled
 from app.dependencies import AuthServiceDep
-from app.schemas.problem import Problem
+from app.responses import STORE, problem
+from app.schemas.text import NO_NUL
 from app.schemas.user import RefreshTokenRequest, TokenResponse
 from app.services.auth import TokenPair
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=STORE)
 
-INVALID_GRANT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_400_BAD_REQUEST: {
-        "model": Problem,
-        "description": 'Wrong credentials or unusable refresh token (`"error": "invalid_grant"`).',
-    }
-}
+INVALID_GRANT = problem(
+    status.HTTP_400_BAD_REQUEST,
+    'Wrong credentials or unusable refresh token (`"error": "invalid_grant"`, RFC 6749 5.2).',
+)
+THROTTLED = problem(status.HTTP_429_TOO_MANY_REQUESTS, "Too many failed logins: wait and retry.")
 
 
 def _response(pair: TokenPair) -> TokenResponse:
@@ -31,14 +31,21 @@ def _response(pair: TokenPair) -> TokenResponse:
     )
 
 
-@router.post("/token", responses=INVALID_GRANT)
+@router.post("/token", responses=INVALID_GRANT | THROTTLED)
 async def login(
     request: Request,
     service: AuthServiceDep,
-    username: Annotated[str, Form(description="The account's email address.")],
-    password: Annotated[str, Form(json_schema_extra={"format": "password"})],
+    username: Annotated[
+        str, Form(max_length=320, pattern=NO_NUL, description="The account's email address.")
+    ],
+    password: Annotated[
+        str, Form(max_length=128, pattern=NO_NUL, json_schema_extra={"format": "password"})
+    ],
     grant_type: Annotated[str, Form(pattern="^password$")] = "password",
-    scope: Annotated[str, Form(description="Space-separated scopes; empty for all.")] = "",
+    scope: Annotated[
+        str,
+        Form(max_length=200, pattern=NO_NUL, description="Space-separated scopes; empty for all."),
+    ] = "",
 ) -> TokenResponse:
     """Exchange email and password for an access token and a refresh token.
 

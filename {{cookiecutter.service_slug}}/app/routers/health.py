@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,7 +14,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from app.container import container_of
 from app.errors import problem_response
 from app.readiness import ReadinessCheck
-from app.schemas.problem import Problem
+from app.responses import problem
+from app.schemas.health import Health, Readiness
+from app.schemas.problem import ReadinessProblem
 
 logger = logging.getLogger(__name__)
 
@@ -22,19 +24,22 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", summary="Liveness: the process is up (no I/O)")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health() -> Health:
+    return Health()
 
 
 @router.get(
     "/ready",
     summary="Readiness: every dependency answers",
-    responses={HTTPStatus.SERVICE_UNAVAILABLE.value: {"model": Problem}},
+    response_model=Readiness,
+    responses=problem(
+        HTTPStatus.SERVICE_UNAVAILABLE, "A dependency does not answer.", model=ReadinessProblem
+    ),
 )
-async def ready(request: Request) -> JSONResponse:
+async def ready(request: Request) -> Readiness | JSONResponse:
     checks: dict[str, ReadinessCheck] = container_of(request).readiness_checks
     outcomes = await asyncio.gather(*(check() for check in checks.values()), return_exceptions=True)
-    results: dict[str, Any] = {}
+    results: dict[str, Literal["ok", "unavailable"]] = {}
     failed = []
     for name, outcome in zip(checks, outcomes, strict=True):
         if isinstance(outcome, BaseException):
@@ -50,7 +55,7 @@ async def ready(request: Request) -> JSONResponse:
             instance=request.url.path,
             checks=results,
         )
-    return JSONResponse({"status": "ready", "checks": results})
+    return Readiness(checks=dict.fromkeys(results, "ok"))
 
 
 @router.get("/metrics", include_in_schema=False)

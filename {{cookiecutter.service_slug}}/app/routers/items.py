@@ -1,25 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.dependencies import ItemReader, ItemWriter
 from app.models.item import NewItem
 from app.pagination import next_page_url
 from app.parameters import ItemIdPath, PaginationDep
+from app.responses import STORE, problem
 from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
-from app.schemas.problem import Problem
 from app.services.audit import record_item_event
 
-router = APIRouter(prefix="/items", tags=["items"])
+router = APIRouter(prefix="/items", tags=["items"], responses=STORE)
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such item."}
-}
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"model": Problem, "description": "Name already taken."}
-}
+NOT_FOUND = problem(status.HTTP_404_NOT_FOUND, "No such item.")
+CONFLICT = problem(status.HTTP_409_CONFLICT, "An item with this name exists.")
 
 
 def _new_item(payload: ItemCreate) -> NewItem:

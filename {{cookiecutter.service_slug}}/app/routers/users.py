@@ -1,27 +1,29 @@
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, FastAPI, Request, status
 
 from app.auth.security import Admin, CurrentUser
 from app.dependencies import UserIdPath, UserServiceDep
 from app.pagination import next_page_url
 from app.parameters import PaginationDep
-from app.schemas.problem import Problem
+from app.responses import STORE, OpenAPI, amend_openapi, problem
 from app.schemas.user import UserAdminUpdate, UserCreate, UserList, UserRead, UserUpdateMe
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=STORE)
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"model": Problem, "description": "No such user."}
-}
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"model": Problem, "description": "Email already registered."}
-}
-FORBIDDEN: dict[int | str, dict[str, Any]] = {
-    status.HTTP_403_FORBIDDEN: {"model": Problem, "description": "Registration is disabled."}
-}
+NOT_FOUND = problem(status.HTTP_404_NOT_FOUND, "No such user.")
+CONFLICT = problem(status.HTTP_409_CONFLICT, "Email already registered.")
+FORBIDDEN = problem(status.HTTP_403_FORBIDDEN, "Registration is disabled.")
+
+
+def document_password_policy(app: FastAPI, minimum: int) -> None:
+    """Show the configured minimum (PASSWORD_MIN_LENGTH) where passwords are sent."""
+
+    def amend(document: OpenAPI) -> None:
+        for body in ("UserCreate", "UserUpdateMe"):
+            document["components"]["schemas"][body]["properties"]["password"]["minLength"] = minimum
+
+    amend_openapi(app, amend)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT | FORBIDDEN)

@@ -1,23 +1,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from app.auth.api_keys import KEY_PREFIX
 from app.auth.scopes import SCOPES
 from app.models.api_key import ApiKey, ApiKeyId
 from app.pagination import NextPage
+from app.schemas.text import REQUEST_BODY, text
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, text(min_length=1, max_length=100, strip=True)]
+
+
+def _scopes_as_enum(schema: dict[str, Any]) -> None:
+    # Shown in the schema; the validator below gives the clearer message.
+    schema["items"] = {"type": "string", "enum": sorted(SCOPES)}
 
 
 class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
     name: Name = Field(description="Who or what uses the key, e.g. the calling service.")
-    scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=len(SCOPES),
+        json_schema_extra=_scopes_as_enum,
+    )
 
     @field_validator("scopes")
     @classmethod

@@ -3,19 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.models.item import ItemChanges, ItemId
+from app.schemas.text import JSON_NUMBER, REQUEST_BODY, Omittable, text
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(max_length=1000)]
-Quantity = Annotated[int, Field(ge=0, le=1_000_000_000)]
+Name = Annotated[str, text(min_length=1, max_length=100, strip=True)]
+Description = Annotated[str, text(max_length=1000)]
+Quantity = Annotated[int, Field(strict=False, ge=0, le=1_000_000_000), JSON_NUMBER]
 
 
 class ItemCreate(BaseModel):
     """A new item, or the full replacement of one (PUT)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
     name: Name
     description: Description | None = None
@@ -25,18 +26,11 @@ class ItemCreate(BaseModel):
 class ItemPatch(BaseModel):
     """Fields to change; omitted fields keep their value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
-    name: Name | None = None
-    description: Description | None = None
-    quantity: Quantity | None = None
-
-    @field_validator("name", "quantity")
-    @classmethod
-    def _omit_rather_than_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be omitted, but not null")
-        return value
+    name: Omittable[Name] = None
+    description: Description | None = Field(default=None, description="null clears it.")
+    quantity: Omittable[Quantity] = None
 
     def changes(self) -> ItemChanges:
         """The fields the client sent: ItemChanges' own, and never a null name or quantity."""

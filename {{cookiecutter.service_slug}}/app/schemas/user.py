@@ -3,31 +3,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.user import UserId
 from app.pagination import NextPage
+from app.schemas.text import REQUEST_BODY, SPACE, Omittable, text
 
 # A pragmatic check (one @, a dot in the domain); ownership is proven elsewhere, if needed.
+_EMAIL_PART = rf"[^@{SPACE}\x00]+"
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=320,
+        pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$",
+    ),
     AfterValidator(str.lower),
 ]
-# The policy (minimum length, not the email) is checked by the service, which knows the settings.
-Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# The policy (minimum length, not the email) is checked by the service, which knows the
+# settings; the OpenAPI document shows the configured minimum (app.routers.users).
+Password = Annotated[str, text(min_length=1, max_length=128)]
+FullName = Annotated[str, text(min_length=1, max_length=100, strip=True)]
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
     email: Email
     password: Password
@@ -37,33 +37,19 @@ class UserCreate(BaseModel):
 class UserUpdateMe(BaseModel):
     """Fields to change on your own account; omitted fields keep their value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
-    email: Email | None = None
-    password: Password | None = None
-    full_name: FullName | None = None
-
-    @field_validator("email", "password")
-    @classmethod
-    def _omit_rather_than_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be omitted, but not null")
-        return value
+    email: Omittable[Email] = None
+    password: Omittable[Password] = None
+    full_name: FullName | None = Field(default=None, description="null clears it.")
 
 
 class UserAdminUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
-    full_name: FullName | None = None
-    is_active: bool | None = None
-    is_superuser: bool | None = None
-
-    @field_validator("is_active", "is_superuser")
-    @classmethod
-    def _omit_rather_than_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be omitted, but not null")
-        return value
+    full_name: FullName | None = Field(default=None, description="null clears it.")
+    is_active: Omittable[bool] = None
+    is_superuser: Omittable[bool] = None
 
 
 class UserRead(BaseModel):
@@ -97,6 +83,6 @@ class TokenResponse(BaseModel):
 
 
 class RefreshTokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = REQUEST_BODY
 
-    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    refresh_token: Annotated[str, text(min_length=1, max_length=200)]
