@@ -23,6 +23,8 @@ _UNAVAILABLE = (
     asyncpg.OperatorInterventionError,  # shutting down, starting up, query cancelled
     asyncpg.InsufficientResourcesError,  # too many connections, disk full
 )
+# asyncpg's client-side errors: a lost connection is one meaning among others (see below).
+_CLIENT_STATE_ERRORS = (asyncpg.InterfaceError, asyncpg.InternalClientError)
 _SQLITE_UNAVAILABLE = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_FULL"})
 
 
@@ -109,10 +111,18 @@ def is_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(cause, sqlite3.Error) and cause.sqlite_errorname in _SQLITE_UNAVAILABLE:
             return True
-        # What asyncpg raises on a connection the server closed (SQLAlchemy's own test).
-        if isinstance(cause, asyncpg.InterfaceError) and "connection is closed" in str(cause):
+        if isinstance(cause, _CLIENT_STATE_ERRORS) and _names_a_lost_connection(cause):
             return True
     return False
+
+
+def _names_a_lost_connection(error: Exception) -> bool:
+    # "connection is closed": a connection the server closed (SQLAlchemy's own test).
+    # "another operation is in progress": a pooled connection whose server went away
+    # mid-query or mid-handshake (seen with PostgreSQL stopped under load); the
+    # pool acquires per request, so it is never two tasks sharing one connection.
+    message = str(error)
+    return "connection is closed" in message or "another operation" in message
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
