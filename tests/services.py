@@ -69,7 +69,7 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     )
 
 
-def _postgres_bin(name: str) -> str:
+def postgres_bin(name: str) -> str:
     for directory in POSTGRES_BIN_DIRS:
         if (directory / name).exists():
             return str(directory / name)
@@ -81,7 +81,7 @@ def _postgres_bin(name: str) -> str:
     return found
 
 
-def _as_postgres_user() -> dict[str, object]:
+def as_postgres_user() -> dict[str, object]:
     # initdb refuses to run as root; run the server as the unprivileged postgres user.
     if os.geteuid() != 0:
         return {}
@@ -95,8 +95,8 @@ def _as_postgres_user() -> dict[str, object]:
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """A throwaway PostgreSQL cluster; yields a postgresql+asyncpg URL to its `postgres` db."""
-    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
-    run_as = _as_postgres_user()
+    initdb, pg_ctl = postgres_bin("initdb"), postgres_bin("pg_ctl")
+    run_as = as_postgres_user()
     workdir = Path(tempfile.mkdtemp(prefix="template-pg-"))
     if run_as:
         os.chown(workdir, run_as["user"], run_as["group"])  # type: ignore[arg-type]

@@ -35,19 +35,38 @@ def all_combinations() -> Iterator[dict[str, str]]:
 # LICENSE file and one pyproject field). Tier 1 renders every combination of
 # the other options and cycles these through them (decision 0015).
 TEXT_ONLY_OPTIONS = ("license",)
+# Options that change text and lint targets but no file's presence and no
+# `{% if %}`: python_version (requires-python, the ruff and mypy targets, the
+# Dockerfile base, the CI Python). Tier 1 cycles it so it meets every
+# combination of the options that shape the Python code (decision 0021).
+TARGET_OPTIONS = ("python_version",)
+CODE_OPTIONS = ("database", "auth", "broker")
 
 
 def tier1_combinations() -> list[dict[str, str]]:
-    """Every combination of the options that shape files and code; text-only options cycled.
+    """Every combination of the file-shaping options, each once; the others cycled.
 
-    Each text-only value is offset by the row's index within its block of the
-    fastest-changing option, so it meets every value of every other option.
+    A target option's value is the row's occurrence count among rows with the
+    same code options, offset by the block of the fastest-changing option and
+    by the code combination's own index: it meets every combination of the
+    code options and every value of every other option. Each text-only value
+    is offset by the row's index within its block of the fastest-changing
+    option, so it meets every value of every other option.
     """
-    shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS]
+    cycled = TEXT_ONLY_OPTIONS + TARGET_OPTIONS
+    shaping = [name for name in CHOICES if name not in cycled]
     fastest = len(CHOICES[shaping[-1]])
+    seen_code: dict[tuple[str, ...], int] = {}
+    code_index: dict[tuple[str, ...], int] = {}
     rows = []
     for index, values in enumerate(itertools.product(*(CHOICES[name] for name in shaping))):
         row = dict(zip(shaping, values, strict=True))
+        code = tuple(row[name] for name in CODE_OPTIONS)
+        occurrence = seen_code[code] = seen_code.get(code, -1) + 1
+        rotation = code_index.setdefault(code, len(code_index))
+        for name in TARGET_OPTIONS:
+            turn = occurrence + occurrence // fastest + rotation
+            row[name] = CHOICES[name][turn % len(CHOICES[name])]
         for name in TEXT_ONLY_OPTIONS:
             row[name] = CHOICES[name][(index + index // fastest) % len(CHOICES[name])]
         rows.append({name: row[name] for name in CHOICES})

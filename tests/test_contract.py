@@ -12,7 +12,6 @@ import copy
 import importlib
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,21 +21,12 @@ import httpx
 import pytest
 
 from tests.polling import wait_until
-from tests.project import migrate_store, python_for, run, uvicorn
-from tests.render import render
+from tests.project import run, uvicorn
+from tests.served import PREFIX, PROBLEM, VARIANTS, install, store_settings
 from tests.services import free_port, mongodb_server
 
 pytestmark = pytest.mark.contract
 
-PREFIX = "ORDERS_SERVICE_"
-PROBLEM = "application/problem+json"
-# (variant id, database answer): PostgreSQL's rendering runs on SQLite and on a real server.
-VARIANTS = {
-    "postgres-on-sqlite": "postgres",
-    "postgres-on-postgresql": "postgres",
-    "mongo": "mongo",
-    "none": "none",
-}
 # Well-formed ids that no item has, per id format.
 MISSING_ID = {"integer": "999999", "string": "6650f0c0a0b0c0d0e0f01234"}
 
@@ -51,37 +41,6 @@ class Service:
     @property
     def missing_id(self) -> str:
         return MISSING_ID[self.id_format]
-
-
-_installed: dict[tuple[str, str], Path] = {}
-
-
-def install(database: str, tmp_path_factory: pytest.TempPathFactory, auth: str = "none") -> Path:
-    """Render and install one rendering per database and auth answer, once per worker."""
-    if (database, auth) not in _installed:
-        project = render(
-            tmp_path_factory.mktemp(f"contract-{database}-{auth}"),
-            {"database": database, "auth": auth},
-        )
-        run(project, "uv", "sync", "--python", python_for("3.12"), "--quiet")
-        _installed[database, auth] = project
-    return _installed[database, auth]
-
-
-def store_settings(variant: str, project: Path, request: pytest.FixtureRequest) -> dict[str, str]:
-    """Environment that points the rendering at a fresh, migrated store."""
-    if variant == "postgres-on-sqlite":
-        env = {f"{PREFIX}DATABASE_URL": f"sqlite+aiosqlite:///{project}/contract.db"}
-    elif variant == "postgres-on-postgresql":
-        env = {f"{PREFIX}DATABASE_URL": request.getfixturevalue("postgres_url")}
-    elif variant == "mongo":
-        env = {
-            f"{PREFIX}MONGODB_URL": request.getfixturevalue("mongodb_url"),
-            f"{PREFIX}MONGODB_DATABASE": f"contract_{uuid.uuid4().hex[:12]}",
-        }
-    else:
-        return {}
-    return migrate_store(project, env)
 
 
 @pytest.fixture(

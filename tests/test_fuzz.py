@@ -23,8 +23,8 @@ import pytest
 
 from tests.accounts import sign_up_and_log_in
 from tests.project import migrate_store, run, uvicorn
-from tests.services import _postgres_bin
-from tests.test_contract import PREFIX, VARIANTS, install, store_settings
+from tests.served import PREFIX, VARIANTS, install, store_settings
+from tests.services import postgres_bin
 
 pytestmark = pytest.mark.fuzz
 
@@ -87,7 +87,7 @@ def fresh_postgres(url: str) -> str:
     match = re.fullmatch(r"postgresql\+asyncpg://(\w+)@([\d.]+):(\d+)/\w+", url)
     assert match, url
     user, host, port = match.groups()
-    createdb = _postgres_bin("createdb")
+    createdb = postgres_bin("createdb")
     subprocess.run([createdb, "-h", host, "-p", port, "-U", user, name], check=True, timeout=30)
     return url.rsplit("/", 1)[0] + f"/{name}"
 

@@ -24,8 +24,8 @@ import pytest
 
 from tests.polling import wait_until
 from tests.project import project_env
+from tests.served import install
 from tests.services import free_port, stop_process
-from tests.test_contract import install
 
 pytestmark = [pytest.mark.contract, pytest.mark.xdist_group("contract-none")]
 

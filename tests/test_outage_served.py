@@ -27,8 +27,8 @@ import pytest
 from tests.availability import skip_or_fail
 from tests.polling import wait_until
 from tests.project import migrate_store, uvicorn
-from tests.services import ServiceUnavailable, _as_postgres_user, _postgres_bin, free_port
-from tests.test_contract import PREFIX, PROBLEM, install
+from tests.served import PREFIX, PROBLEM, install
+from tests.services import ServiceUnavailable, as_postgres_user, free_port, postgres_bin
 
 pytestmark = [pytest.mark.contract, pytest.mark.xdist_group("contract-postgres-on-postgresql")]
 
@@ -40,8 +40,8 @@ class PostgresCluster:
     """A throwaway PostgreSQL cluster that can be stopped and started on the same port."""
 
     def __init__(self) -> None:
-        self.initdb, self.pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
-        self.run_as = _as_postgres_user()
+        self.initdb, self.pg_ctl = postgres_bin("initdb"), postgres_bin("pg_ctl")
+        self.run_as = as_postgres_user()
         self.workdir = Path(tempfile.mkdtemp(prefix="template-pg-outage-"))
         if self.run_as:
             os.chown(self.workdir, self.run_as["user"], self.run_as["group"])  # type: ignore[arg-type]

@@ -12,6 +12,8 @@ from tests.compiled_templates import SHARED_CACHE
 from tests.render import render
 from tests.template import (
     CHOICES,
+    CODE_OPTIONS,
+    TARGET_OPTIONS,
     TEXT_ONLY_OPTIONS,
     all_combinations,
     all_pairs,
@@ -33,12 +35,20 @@ def test_all_combinations_is_the_full_product() -> None:
     assert len({tuple(c.items()) for c in combinations}) == len(combinations)
 
 
-def test_tier1_renders_every_combination_of_the_shaping_options_once() -> None:
+def test_tier1_renders_every_combination_of_the_file_shaping_options_once() -> None:
     rows = tier1_combinations()
-    shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS]
+    shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS + TARGET_OPTIONS]
     seen = [tuple(row[name] for name in shaping) for row in rows]
     assert sorted(seen) == sorted(itertools.product(*(CHOICES[name] for name in shaping)))
     assert default_answers() in rows
+
+
+def test_tier1_meets_every_combination_of_the_code_options_with_every_target() -> None:
+    seen = {
+        tuple(row[name] for name in TARGET_OPTIONS + CODE_OPTIONS) for row in tier1_combinations()
+    }
+    expected = itertools.product(*(CHOICES[name] for name in TARGET_OPTIONS + CODE_OPTIONS))
+    assert seen == set(expected)
 
 
 def test_tier1_meets_every_text_only_value_with_every_other_value() -> None:
