@@ -3,7 +3,7 @@ UV ?= uv
 # The template's tools need Python 3.12 (schemathesis' Hypothesis crashes on 3.11.7):
 # python3.12 on PATH, else the newest pyenv 3.12. uv downloads no interpreter here.
 PYTHON ?= $(or $(shell command -v python3.12 2>/dev/null | grep -v shims),$(lastword $(sort $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12.*/bin/python3.12))))
-export UV_PYTHON := $(PYTHON)
+# Only the template's own venv gets it: rendered projects under test pick their own.
 export UV_PYTHON_DOWNLOADS := never
 PYTEST := $(UV) run --no-sync pytest
 
@@ -21,7 +21,7 @@ help: ## List the targets
 install: ## Create .venv with the test and docs tools
 	@command -v $(UV) >/dev/null 2>&1 || { echo "uv is required: pip install uv" >&2; exit 1; }
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required: put python3.12 on PATH or set PYTHON=/path/to/python3.12" >&2; exit 1; }
-	$(UV) sync --quiet
+	$(UV) sync --quiet --python $(PYTHON)
 
 test: install test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 ## Run the whole template test suite, tier by tier
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -203,7 +204,8 @@ async def test_put_replaces_every_field(client: httpx.AsyncClient) -> None:
     body = response.json()
     assert (body["name"], body["description"], body["quantity"]) == ("renamed", None, 0)
     assert body["created_at"] == item["created_at"]
-    assert body["updated_at"] >= item["updated_at"]
+    # Compared as instants: a timestamp on a whole second is sent without a fraction.
+    assert datetime.fromisoformat(body["updated_at"]) >= datetime.fromisoformat(item["updated_at"])
 
 
 async def test_put_missing_item_is_404(client: httpx.AsyncClient) -> None:

@@ -145,10 +145,16 @@ async def test_failing_insert_is_500_and_its_log_shows_no_parameter_values(
 
 
 def sqlite_error(path: str) -> sqlite3.Error:
+    connection = None
     try:
-        sqlite3.connect(path).execute("SELECT * FROM missing")
+        connection = sqlite3.connect(path)
+        connection.execute("SELECT * FROM missing")
     except sqlite3.Error as error:
         return error
+    finally:
+        # Python 3.13 warns about a connection left to the garbage collector.
+        if connection is not None:
+            connection.close()
     raise AssertionError("no error")
 
 

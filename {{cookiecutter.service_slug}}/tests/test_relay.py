@@ -140,14 +140,18 @@ async def test_stop_is_bounded_while_the_broker_hangs(
 
 
 async def test_stop_gives_up_at_once_while_the_broker_refuses(
-    paused_app: FastAPI, client: httpx.AsyncClient
+    paused_app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     await make_changes(client)
     publisher = FlakyPublisher(failures=-1)  # every publish fails
     slow_retries = RelayPolicy(first_retry_seconds=30, max_retry_seconds=30)
     relay = Relay(outbox_of(paused_app), publisher, OutboxSignal(), slow_retries)
+    caplog.set_level(logging.WARNING, logger="app.events.relay")
     relay.start()
-    await eventually(lambda: publisher.attempts == 1)
+    # Stopped only once the relay sleeps in its backoff: stopping while the first
+    # attempt is still failing would end it before the last attempt is due.
+    await eventually(lambda: "retrying" in caplog.text)
+    assert publisher.attempts == 1
 
     started = time.monotonic()
     await relay.stop(flush_seconds=10)
