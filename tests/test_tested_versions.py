@@ -27,7 +27,15 @@ pytestmark = pytest.mark.tier1
 
 TESTED = json.loads(TESTED_VERSIONS.read_text())
 # Packages that only the named feature brings in.
-FEATURE_PACKAGES = {"asyncpg", "sqlalchemy", "alembic", "pymongo", "pyjwt", "faststream", "aiokafka"}
+FEATURE_PACKAGES = {
+    "asyncpg",
+    "sqlalchemy",
+    "alembic",
+    "pymongo",
+    "pyjwt",
+    "faststream",
+    "aiokafka",
+}
 
 
 def test_tested_versions_were_resolved_from_the_current_dependency_declarations() -> None:
