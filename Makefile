@@ -5,6 +5,8 @@ UV ?= uv
 PYTHON ?= $(or $(shell command -v python3.12 2>/dev/null | grep -v shims),$(lastword $(sort $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12.*/bin/python3.12))))
 # Only the template's own venv gets it: rendered projects under test pick their own.
 export UV_PYTHON_DOWNLOADS := never
+# An activated virtualenv is not this venv: uv would warn about it on every call.
+unexport VIRTUAL_ENV
 PYTEST := $(UV) run --no-sync pytest
 
 # Run one test tier and print how long it took, keeping pytest's exit status.
@@ -13,7 +15,7 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs bench bench-relay clean
+.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-relay clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
@@ -52,6 +54,9 @@ lint: install ## Lint the template's own Python (hooks, tests, bench)
 
 docs: install ## Build the documentation site with strict warnings
 	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs build --strict --quiet
+
+refresh-versions: install ## Re-resolve every dependency set the template renders; rewrite the tested versions
+	$(UV) run --no-sync python -m tests.tested_versions
 
 bench: install ## Load-test the default rendering against bare Starlette and raw asyncpg
 	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)

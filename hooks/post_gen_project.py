@@ -2,18 +2,20 @@
 
 Fills each variant destination from the source its answers choose, removes the
 files of features that were not chosen (both as declared by the `_manifest`
-rules in cookiecutter.json), writes a .env with fresh secrets and prints next
-steps.
+rules in cookiecutter.json), pins the tested versions of what the rendering can
+install, writes a .env with fresh secrets and prints next steps.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import shutil
 import string
 import sys
+import tomllib
 from pathlib import Path
 
 
@@ -87,6 +89,77 @@ def remove_empty_directories(project: Path) -> None:
     for directory in sorted(project.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()
+
+
+# Written by `make refresh-versions` in the template (decision 0023); read once, then deleted.
+TESTED_VERSIONS = "tested-versions.json"
+UV_TABLE = "[tool.uv]\npackage = false\n"
+CONSTRAINTS_COMMENT = """\
+# The versions the template's CI tested together for these dependencies: the first
+# `uv lock` (make install) reproduces them, and uv.lock keeps them. To move a package
+# on, change its pin here and run `uv lock --upgrade-package NAME`; a template update
+# brings the next tested list.
+"""
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+
+
+def name_and_extras(requirement: str) -> tuple[str, list[str]]:
+    """The normalized project name (PEP 503) and extras of a requirement like `a_b[x]>=1`."""
+    match = _REQUIREMENT.match(requirement)
+    if match is None:
+        raise ManifestError(f"not a requirement: {requirement!r}")
+    name = re.sub(r"[-_.]+", "-", match[1]).lower()
+    extras = [extra.strip().lower() for extra in (match[2] or "").split(",") if extra.strip()]
+    return name, extras
+
+
+def installable(graph: dict[str, dict[str, list[str]]], requirements: list[str]) -> set[str]:
+    """Every package `requirements` can pull in, on any Python and platform.
+
+    `graph` maps a package to what it needs, by extra ("" for always), as
+    requirements naming the extras they want.
+    """
+    seen: set[tuple[str, str]] = set()
+    pending: list[tuple[str, str]] = []
+
+    def want(requirement: str) -> None:
+        name, extras = name_and_extras(requirement)
+        pending.extend([(name, ""), *((name, extra) for extra in extras)])
+
+    for requirement in requirements:
+        want(requirement)
+    while pending:
+        node = pending.pop()
+        if node not in seen:
+            seen.add(node)
+            for requirement in graph.get(node[0], {}).get(node[1], []):
+                want(requirement)
+    return {name for name, _ in seen}
+
+
+def constraint_lines(versions: dict[str, dict[str, str]], names: set[str]) -> list[str]:
+    return [
+        f"{name}=={version}" + (f"; {marker}" if marker else "")
+        for name in sorted(names & versions.keys())
+        for version, marker in versions[name].items()
+    ]
+
+
+def pin_tested_versions(project: Path) -> None:
+    """Add the tested versions of every package this rendering can install to [tool.uv]."""
+    data_file = project / TESTED_VERSIONS
+    tested = json.loads(data_file.read_text())
+    data_file.unlink()
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    declared = tomllib.loads(text)
+    requirements = declared["project"]["dependencies"] + declared["dependency-groups"]["dev"]
+    pins = constraint_lines(tested["versions"], installable(tested["graph"], requirements))
+    if UV_TABLE not in text:
+        raise ManifestError(f"pyproject.toml has no {UV_TABLE!r} to add the tested versions to")
+    array = "".join(f"    {json.dumps(pin)},\n" for pin in pins)
+    block = f"{CONSTRAINTS_COMMENT}constraint-dependencies = [\n{array}]\n"
+    pyproject.write_text(text.replace(UV_TABLE, UV_TABLE + block, 1))
 
 
 # Variables in .env.example whose empty value the hook fills with a fresh random secret.
@@ -169,6 +242,7 @@ def main() -> int:
     fill_variant_destinations(project, rules, answers)
     remove_unselected_features(project, rules, answers)
     remove_empty_directories(project)
+    pin_tested_versions(project)
     print_next_steps(answers, write_env_file(project, answers["service_slug"]))
     return 0
 

@@ -23,6 +23,8 @@ CHOICES: dict[str, list[str]] = {
 }
 # Files the post-gen hook creates that the template does not contain.
 GENERATED_FILES = frozenset({".env"})
+# Template files the post-gen hook reads and deletes (make refresh-versions writes it).
+HOOK_INPUTS = frozenset({"tested-versions.json"})
 
 
 def all_combinations() -> Iterator[dict[str, str]]:
@@ -190,7 +192,9 @@ def expected_files(answers: Mapping[str, str]) -> set[str]:
     """
     owned = {path for rule in MANIFEST_RULES for path in rule["paths"]}
     kept = _kept_paths(answers)
-    candidates = (template_files() - set(variant_sources())) | set(filled_destinations(answers))
+    candidates = (template_files() - set(variant_sources()) - HOOK_INPUTS) | set(
+        filled_destinations(answers)
+    )
     return {
         path for path in candidates if all(owner in kept for owner in owned if _owns(owner, path))
     } | GENERATED_FILES

@@ -36,9 +36,6 @@ pytestmark = pytest.mark.tier3
 SERVICE_UID = 10001
 GRACE_SECONDS = 30  # what compose and Kubernetes give the container before SIGKILL
 REPRESENTATIVES = database_representatives()
-# Representatives built with a committed uv.lock (`uv sync --locked` in the
-# builder); the others build as freshly rendered, without one.
-LOCKED = {"none"}
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +55,7 @@ def python_base(version: str) -> str:
 
 
 def lock_dependencies(project: Path, python_version: str) -> None:
+    """What `make install` leaves for the user to commit: the builder installs it `--locked`."""
     python = find_python(python_version) or python_version
     result = subprocess.run(
         ["uv", "lock", "--python", python, "--quiet"],
@@ -81,8 +79,7 @@ def image(
     answers: dict[str, str] = request.param
     base = python_base(answers["python_version"])
     project = render(tmp_path_factory.mktemp("tier3"), answers)
-    if answers["database"] in LOCKED:
-        lock_dependencies(project, answers["python_version"])
+    lock_dependencies(project, answers["python_version"])
     tag = containers.build_image(project, f"localhost/orders-service:{answers['database']}")
     image_sizes[f"{base} (stand-in base)"] = containers.image_size(base)
     image_sizes[f"{tag} ({combination_id(answers)})"] = containers.image_size(tag)

@@ -8,10 +8,13 @@ tier grows with the largest option lists, not with their product.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +22,14 @@ from pathlib import Path
 import pytest
 
 from tests.accounts import sign_up_and_log_in
+from tests.availability import skip_or_fail
+from tests.interpreters import find_python
 from tests.polling import wait_until
-from tests.project import python_for, run
+from tests.project import project_env, python_for, run
 from tests.render import render
 from tests.services import free_port
 from tests.template import combination_id, covering_array, database_representatives
+from tests.tested_versions import REFRESH_COMMAND, TESTED_VERSIONS
 
 pytestmark = pytest.mark.tier2
 
@@ -102,6 +108,22 @@ def test_mypy_strict(installed: tuple[Path, dict[str, str]]) -> None:
 
 
 @pytest.mark.parametrize("installed", COVERING_ARRAY, indirect=True)
+def test_lock_pins_exactly_the_tested_versions(installed: tuple[Path, dict[str, str]]) -> None:
+    project, _ = installed
+    tested = json.loads(TESTED_VERSIONS.read_text())["versions"]
+    lock = tomllib.loads((project / "uv.lock").read_text())
+    # The project itself is in the lock too, as a virtual package named by its slug.
+    locked = [p for p in lock["package"] if p["name"] != project.name]
+    assert len(locked) > 40
+    untested = [
+        f"{p['name']}=={p['version']}"
+        for p in locked
+        if p["version"] not in tested.get(p["name"], {})
+    ]
+    assert untested == [], f"uv.lock holds versions CI did not test; run `{REFRESH_COMMAND}`"
+
+
+@pytest.mark.parametrize("installed", COVERING_ARRAY, indirect=True)
 def test_pre_commit_hooks_pass_offline_with_the_locked_tools(
     installed: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -155,6 +177,56 @@ def test_own_event_tests_pass_on_a_real_broker(
     if answers["database"] == "mongo":
         env["TEST_MONGODB_URL"] = request.getfixturevalue("mongodb_url")
     assert_everything_passed(run_own_tests(project, env, EVENT_TESTS))
+
+
+def make_output(project: Path, target: str, env: dict[str, str]) -> str:
+    """`make target`'s stdout and stderr together (uv warns on stderr); it must succeed."""
+    result = subprocess.run(
+        ["make", target],
+        cwd=project,
+        env=project_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
+    return result.stdout
+
+
+def test_make_install_falls_back_to_a_newer_installed_python_and_says_so(tmp_path: Path) -> None:
+    """python_version=3.11 where only 3.12 is installed, inside someone else's virtualenv."""
+    python312 = find_python("3.12")
+    if python312 is None:
+        skip_or_fail("Python 3.12, the fallback for a missing 3.11")
+    project = render(
+        tmp_path, {"python_version": "3.11", "database": "none", "auth": "none", "broker": "none"}
+    )
+    # A PATH and a pyenv root holding only 3.12, and no Python uv manages.
+    bin_dir, pyenv_root = tmp_path / "bin", tmp_path / "pyenv" / "versions"
+    bin_dir.mkdir()
+    pyenv_root.mkdir(parents=True)
+    (pyenv_root / "3.12.99").symlink_to(Path(python312).resolve().parent.parent)
+    for tool in ("make", "grep", "uv"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or tool)
+    env = {
+        "PATH": str(bin_dir),
+        "PYENV_ROOT": str(pyenv_root.parent),
+        "UV_PYTHON_INSTALL_DIR": str(tmp_path / "uv-pythons"),
+        "VIRTUAL_ENV": str(tmp_path / "elsewhere"),
+    }
+
+    installing = make_output(project, "install", env)
+    formatting = make_output(project, "fmt", env)
+
+    assert (project / ".python-version").read_text() == "3.11\n"
+    fallback = f"Python 3.11 is not installed: using {pyenv_root}/3.12.99/bin/python3.12 instead"
+    assert f"{fallback} (override: make install PYTHON=/path/to/python3.11)" in installing
+    assert "VIRTUAL_ENV" not in installing + formatting
+    # The later uv calls keep the fallback's .venv: no rebuild, no download.
+    assert "Creating virtual environment" not in formatting
+    assert "version_info = 3.12" in (project / ".venv" / "pyvenv.cfg").read_text()
 
 
 @contextlib.contextmanager
