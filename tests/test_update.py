@@ -27,7 +27,7 @@ pytestmark = pytest.mark.update
 
 # Not template content: the checkout's own tooling state and build output.
 NOT_TEMPLATE = shutil.ignore_patterns(
-    ".git", ".venv", "site", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"
+    ".git", ".venv", "site", ".cache", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"
 )
 NEXT_VERSION = "99.0.0"
 # B's edit of a line the cruft service edits too, and the service's own edit.
