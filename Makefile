@@ -32,7 +32,7 @@ test-hooks: install ## Answer validation
 	$(call tier,hooks,-n auto)
 
 test-update: install ## cruft update of a cruft and a cookiecutter rendering from a local template clone
-	$(call tier,update,-n 0)
+	$(call tier,update,-n 0 tests/test_update.py)
 
 test-tier2: install ## Pairwise covering array: install, mypy --strict, own tests on SQLite, PostgreSQL, MongoDB
 	$(call tier,tier2,-n 2 --dist loadgroup)
