@@ -55,6 +55,7 @@ class Service:
 class Scenario:
     env: dict[str, str]
     commit_a: str
+    fresh_diff: subprocess.CompletedProcess[str]  # cruft diff of the cookiecutter rendering at A
     commit_b: str
     created: Service  # cruft create, default answers, .gitignore edited locally
     rendered: Service  # plain cookiecutter, auth=none database=none, no local edit
@@ -171,6 +172,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     rendered_env, rendered_state = make_service_repo(env, rendered)
     current = cruft(env, rendered, "check")
     assert current.returncode == 0, current.stdout + current.stderr
+    fresh_diff = cruft(env, rendered, "diff", "--exit-code")
 
     apply_template_change_b(template)
     commit_b = commit_all(env, template, "B: edits, a new file for auth=jwt, next version")
@@ -179,6 +181,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     yield Scenario(
         env=env,
         commit_a=commit_a,
+        fresh_diff=fresh_diff,
         commit_b=commit_b,
         created=Service(created, created_env, created_state, cruft(env, created, "update", "-y")),
         rendered=Service(
@@ -203,6 +206,14 @@ def test_plain_cookiecutter_rendering_records_the_template_commit_it_came_from(
     assert Path(state["template"]).is_absolute()
     assert state["context"]["cookiecutter"]["auth"] == "none"
     assert state["context"]["cookiecutter"]["_template_version"] == CONTEXT["_template_version"]
+
+
+def test_cruft_diff_finds_no_difference_in_a_fresh_cookiecutter_rendering(
+    scenario: Scenario,
+) -> None:
+    """The hook's .cruft.json describes the rendering exactly; .env's secrets are skipped."""
+    assert scenario.fresh_diff.returncode == 0, scenario.fresh_diff.stdout
+    assert "upstream-template-" not in scenario.fresh_diff.stdout
 
 
 def test_cruft_create_records_the_template_commit_and_version(scenario: Scenario) -> None:
