@@ -50,8 +50,8 @@ test-tier3: install ## Representatives: build the image with podman, run it, smo
 	$(call tier,tier3,)
 
 lint: install ## Lint the template's own Python (hooks, tests, bench)
-	$(UV) run --no-sync ruff check hooks tests bench
-	$(UV) run --no-sync ruff format --check hooks tests bench
+	$(UV) run --no-sync ruff check hooks tests bench local_extensions.py
+	$(UV) run --no-sync ruff format --check hooks tests bench local_extensions.py
 
 docs: install ## Build the documentation site with strict warnings
 	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs build --strict --quiet
