@@ -15,7 +15,7 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-relay clean
+.PHONY: help install test test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-relay clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
@@ -25,13 +25,16 @@ install: ## Create .venv with the test and docs tools
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required: put python3.12 on PATH or set PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(UV) sync --quiet --python $(PYTHON)
 
-test: install test-tier1 test-hooks test-tier2 test-contract test-fuzz test-browser test-tier3 ## Run the whole template test suite, tier by tier
+test: install test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 ## Run the whole template test suite, tier by tier
 
 test-tier1: install ## Every combination: render, residue, ownership, ruff, parse, validators
 	$(call tier,tier1,-n auto)
 
 test-hooks: install ## Answer validation
 	$(call tier,hooks,-n auto)
+
+test-update: install ## cruft update of a cruft and a cookiecutter rendering from a local template clone
+	$(call tier,update,-n 0 tests/test_update.py)
 
 test-tier2: install ## Pairwise covering array: install, mypy --strict, own tests on SQLite, PostgreSQL, MongoDB
 	$(call tier,tier2,-n 2 --dist loadgroup)
@@ -49,8 +52,8 @@ test-tier3: install ## Representatives: build the image with podman, run it, smo
 	$(call tier,tier3,)
 
 lint: install ## Lint the template's own Python (hooks, tests, bench)
-	$(UV) run --no-sync ruff check hooks tests bench
-	$(UV) run --no-sync ruff format --check hooks tests bench
+	$(UV) run --no-sync ruff check hooks tests bench local_extensions.py
+	$(UV) run --no-sync ruff format --check hooks tests bench local_extensions.py
 
 docs: install ## Build the documentation site with strict warnings
 	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs build --strict --quiet

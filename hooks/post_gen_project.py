@@ -3,7 +3,9 @@
 Fills each variant destination from the source its answers choose, removes the
 files of features that were not chosen (both as declared by the `_manifest`
 rules in cookiecutter.json), pins the tested versions of what the rendering can
-install, writes a .env with fresh secrets and prints next steps.
+install, writes a .env with fresh secrets, records the answers and the template's
+location and commit in .cruft.json (so cruft can check and update the service
+however it was rendered) and prints next steps.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ def rendered_context() -> dict:
     # import it, and tojson's escaping keeps any answer from ending the string early.
     context: dict = json.loads(r"""{{ cookiecutter | tojson }}""")
     return context
+
+
+def rendered_template_dir() -> Path:
+    """The template folder, absolute (from local_extensions.py; only meaningful once rendered)."""
+    # In a list: a JSON string's closing quote would run into the triple quotes.
+    template_dir: str = json.loads(r"""[{{ template_dir | tojson }}]""")[0]
+    return Path(template_dir)
 
 
 def answers_of(context: dict) -> dict[str, str]:
@@ -211,6 +220,109 @@ def write_env_file(project: Path, slug: str) -> str | None:
     return api_key
 
 
+# Cookiecutter's built-in abbreviations: cruft clones the URL, not the abbreviation.
+ABBREVIATIONS = {
+    "gh": "https://github.com/{0}.git",
+    "gl": "https://gitlab.com/{0}.git",
+    "bb": "https://bitbucket.org/{0}",
+}
+# A template given as a URL, as cookiecutter tells one from a path (file: URLs are paths).
+REMOTE = re.compile(r"^((git|hg)\+)?(git|ssh|https?):(//)?|^\w+@[\w.]+")
+# Context keys cookiecutter adds that describe one machine's run, not the service.
+RUN_ONLY_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+HEX_COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def remote_location(template: str) -> str | None:
+    """The URL cruft can clone for a template given as a URL or an abbreviation, else None."""
+    prefix, sep, rest = template.partition(":")
+    if sep and prefix in ABBREVIATIONS:
+        return ABBREVIATIONS[prefix].format(rest)
+    return template if REMOTE.match(template) else None
+
+
+def git_root(folder: Path) -> Path | None:
+    """The working tree holding folder: the nearest folder with a .git entry."""
+    return next((d for d in (folder, *folder.parents) if (d / ".git").exists()), None)
+
+
+def git_dir(root: Path) -> Path:
+    """The git directory of a working tree; a linked worktree's .git is a `gitdir:` file."""
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    target = dot_git.read_text().removeprefix("gitdir:").strip()
+    return root / target
+
+
+def common_dir(git: Path) -> Path:
+    """Where the refs live: a linked worktree's `commondir` points at the main git directory."""
+    commondir = git / "commondir"
+    return git / commondir.read_text().strip() if commondir.is_file() else git
+
+
+def resolve_ref(git: Path, ref: str) -> str | None:
+    """A ref's commit, from its loose file or packed-refs, read as files (no git binary)."""
+    for folder in (git, common_dir(git)):
+        loose = folder / ref
+        if loose.is_file():
+            return loose.read_text().strip()
+    packed = common_dir(git) / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text().splitlines():
+            commit, _, name = line.partition(" ")
+            if name == ref:
+                return commit
+    return None
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit the working tree at root has checked out, if git says one."""
+    git = git_dir(root)
+    head_file = git / "HEAD"
+    if not head_file.is_file():
+        return None
+    head = head_file.read_text().strip()
+    if head.startswith("ref:"):
+        head = resolve_ref(git, head.removeprefix("ref:").strip()) or ""
+    return head if HEX_COMMIT.match(head) else None
+
+
+def template_source(context: dict, template_dir: Path) -> tuple[str, str | None, str | None]:
+    """Where cruft finds the template again: (location, commit, directory inside it).
+
+    cruft create puts its own `_template` and `_commit` in the context. Plain
+    cookiecutter gives the template as typed (relative path, abbreviation) and
+    no commit, so the commit is read from the template's git checkout.
+    """
+    if context.get("_commit"):
+        return context["_template"], context["_commit"], None
+    root = git_root(template_dir)
+    location = remote_location(context["_template"]) or str(root or template_dir)
+    directory = template_dir.relative_to(root).as_posix() if root else "."
+    return location, head_commit(root) if root else None, None if directory == "." else directory
+
+
+def cruft_state(context: dict, template_dir: Path) -> dict:
+    """.cruft.json as cruft writes it: template, commit, checkout, context, directory."""
+    template, commit, directory = template_source(context, template_dir)
+    recorded = {k: v for k, v in context.items() if k not in RUN_ONLY_KEYS}
+    recorded |= {"_template": template, "_commit": commit}
+    return {
+        "template": template,
+        "commit": commit,
+        "checkout": context.get("_checkout"),
+        "context": {"cookiecutter": recorded},
+        "directory": directory,
+    }
+
+
+def write_cruft_file(project: Path, state: dict) -> None:
+    # cruft's own serialisation, so a later `cruft update` rewrites it without churn.
+    text = json.dumps(state, ensure_ascii=False, indent=2, separators=(",", ": "))
+    (project / ".cruft.json").write_text(text + "\n")
+
+
 def print_next_steps(answers: dict[str, str], api_key: str | None) -> None:
     slug = answers["service_slug"]
     print(
@@ -243,6 +355,7 @@ def main() -> int:
     remove_unselected_features(project, rules, answers)
     remove_empty_directories(project)
     pin_tested_versions(project)
+    write_cruft_file(project, cruft_state(context, rendered_template_dir()))
     print_next_steps(answers, write_env_file(project, answers["service_slug"]))
     return 0
 

@@ -23,6 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "tier2": "every combination: install, mypy --strict, own tests on real services",
         "tier3": "representatives: build the image with podman and run it as in production",
         "hooks": "answer validation in the pre-gen hook",
+        "update": "cruft update of services rendered from a local template clone, offline",
         "contract": "every database variant served by uvicorn passes one HTTP contract",
         "fuzz": "schemathesis finds no failure on every database x auth variant",
         "browser": "/docs and /redoc in headless Chromium with the network blocked",

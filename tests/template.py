@@ -22,7 +22,7 @@ CHOICES: dict[str, list[str]] = {
     if isinstance(values, list) and not name.startswith("_")
 }
 # Files the post-gen hook creates that the template does not contain.
-GENERATED_FILES = frozenset({".env"})
+GENERATED_FILES = frozenset({".env", ".cruft.json"})
 # Template files the post-gen hook reads and deletes (make refresh-versions writes it).
 HOOK_INPUTS = frozenset({"tested-versions.json"})
 

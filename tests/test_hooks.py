@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.template import CHOICES, TEMPLATE_DIR, default_answers, load_hook
+from tests.template import CHOICES, CONTEXT, TEMPLATE_DIR, default_answers, load_hook
 
 pytestmark = pytest.mark.hooks
 
@@ -336,3 +337,162 @@ def test_write_env_file_without_api_keys_returns_no_key(tmp_path: Path) -> None:
 
     assert POST_GEN.write_env_file(tmp_path, "billing") is None
     assert "BILLING_API_KEYS" not in (tmp_path / ".env").read_text()
+
+
+# .cruft.json: the post-gen hook records where the template is and which commit it was.
+
+
+def git(repo: Path, *args: str) -> str:
+    """git with no machine configuration, as whoever commits in a test."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    identity = ("-c", "user.name=Template Test", "-c", "user.email=test@example.com")
+    result = subprocess.run(
+        ["git", *identity, *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def committed_repo(root: Path) -> str:
+    """A git repository at root with one commit; returns the commit."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "cookiecutter.json").write_text("{}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "A")
+    return git(root, "rev-parse", "HEAD")
+
+
+@pytest.mark.parametrize(
+    ("typed", "location"),
+    [
+        ("gh:acme/service-template", "https://github.com/acme/service-template.git"),
+        ("gl:acme/service-template", "https://gitlab.com/acme/service-template.git"),
+        ("https://git.example.com/acme/t.git", "https://git.example.com/acme/t.git"),
+        ("git+ssh://git@example.com/acme/t", "git+ssh://git@example.com/acme/t"),
+        ("git@github.com:acme/service-template.git", "git@github.com:acme/service-template.git"),
+        (".", None),
+        ("../templates/service", None),
+        ("/srv/templates/service", None),
+        ("file:///srv/templates/service", None),
+    ],
+)
+def test_remote_location_expands_abbreviations_keeps_urls_and_leaves_paths(
+    typed: str, location: str | None
+) -> None:
+    assert POST_GEN.remote_location(typed) == location
+
+
+def test_head_commit_reads_loose_packed_and_detached_heads_as_files(tmp_path: Path) -> None:
+    commit = committed_repo(tmp_path)
+    assert POST_GEN.head_commit(tmp_path) == commit
+
+    git(tmp_path, "pack-refs", "--all")
+    assert not (tmp_path / ".git" / "refs" / "heads" / "main").exists()
+    assert POST_GEN.head_commit(tmp_path) == commit
+
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "B")
+    git(tmp_path, "checkout", "-q", "--detach", commit)
+    assert POST_GEN.head_commit(tmp_path) == commit
+
+
+def test_head_commit_follows_a_linked_worktree_to_its_own_head(tmp_path: Path) -> None:
+    first = committed_repo(tmp_path / "main")
+    git(tmp_path / "main", "commit", "-q", "--allow-empty", "-m", "B")
+    git(tmp_path / "main", "worktree", "add", "-q", "-b", "old", str(tmp_path / "wt"), first)
+
+    assert (tmp_path / "wt" / ".git").is_file()
+    assert POST_GEN.head_commit(tmp_path / "wt") == first
+    assert POST_GEN.head_commit(tmp_path / "main") != first
+
+
+def test_head_commit_of_a_repository_without_commits_is_none(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+
+    assert POST_GEN.head_commit(tmp_path) is None
+
+
+def test_template_source_of_a_local_template_is_its_git_root_commit_and_directory(
+    tmp_path: Path,
+) -> None:
+    commit = committed_repo(tmp_path / "repo")
+    (tmp_path / "repo" / "templates" / "service").mkdir(parents=True)
+    context = {"_template": "templates/service"}
+
+    source = POST_GEN.template_source(context, tmp_path / "repo" / "templates" / "service")
+
+    assert source == (str(tmp_path / "repo"), commit, "templates/service")
+    assert POST_GEN.template_source(context, tmp_path / "repo") == (
+        str(tmp_path / "repo"),
+        commit,
+        None,
+    )
+
+
+def test_template_source_outside_git_is_the_folder_without_a_commit(tmp_path: Path) -> None:
+    source = POST_GEN.template_source({"_template": "."}, tmp_path)
+
+    assert source == (str(tmp_path), None, None)
+
+
+def test_template_source_of_a_cloned_url_is_the_url_and_the_clone_commit(tmp_path: Path) -> None:
+    commit = committed_repo(tmp_path / "service-template")
+    context = {"_template": "gh:acme/service-template"}
+
+    source = POST_GEN.template_source(context, tmp_path / "service-template")
+
+    assert source == ("https://github.com/acme/service-template.git", commit, None)
+
+
+def test_template_source_under_cruft_create_is_what_cruft_put_in_the_context() -> None:
+    context = {"_template": "/srv/templates/service", "_commit": "a" * 40}
+
+    source = POST_GEN.template_source(context, Path("/tmp/cruft-clone"))
+
+    assert source == ("/srv/templates/service", "a" * 40, None)
+
+
+def test_cruft_state_has_cruft_fields_the_answers_and_no_machine_paths(tmp_path: Path) -> None:
+    commit = committed_repo(tmp_path / "template")
+    context = {
+        "service_slug": "billing",
+        "_template_version": "1.0.0",
+        "_template": ".",
+        "_output_dir": "/home/me/services",
+        "_repo_dir": ".",
+        "_checkout": "v1.0.0",
+    }
+
+    state = POST_GEN.cruft_state(context, tmp_path / "template")
+
+    assert list(state) == ["template", "commit", "checkout", "context", "directory"]
+    assert state["template"] == str(tmp_path / "template")
+    assert (state["commit"], state["checkout"], state["directory"]) == (commit, "v1.0.0", None)
+    assert state["context"] == {
+        "cookiecutter": {
+            "service_slug": "billing",
+            "_template_version": "1.0.0",
+            "_template": str(tmp_path / "template"),
+            "_commit": commit,
+        }
+    }
+
+
+def test_cookiecutter_from_a_relative_path_records_the_absolute_template_and_its_commit(
+    tmp_path: Path,
+) -> None:
+    """`cookiecutter .` from the template checkout: the path is made absolute, whatever PWD says."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), "."],
+        cwd=TEMPLATE_DIR,
+        env={**os.environ, "PWD": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+
+    state = json.loads((tmp_path / "orders-service" / ".cruft.json").read_text())
+    assert state["template"] == str(TEMPLATE_DIR)
+    assert state["commit"] == git(TEMPLATE_DIR, "rev-parse", "HEAD")
+    assert state["context"]["cookiecutter"]["_template_version"] == CONTEXT["_template_version"]
+    assert "_output_dir" not in state["context"]["cookiecutter"]

@@ -79,7 +79,13 @@ def is_github_workflow(project: Path, path: Path) -> bool:
     return relative.parent.as_posix() == ".github/workflows" and relative.suffix == ".yml"
 
 
+# cruft's record of the rendering: the answers under a "cookiecutter" key, by its format.
+RENDERING_RECORD = ".cruft.json"
+
+
 def residue_in(project: Path, path: Path) -> list[str]:
+    if path.relative_to(project).as_posix() == RENDERING_RECORD:
+        return []
     lines = path.read_text().splitlines()
     if is_github_workflow(project, path):
         lines = [GITHUB_EXPRESSION.sub("", line) for line in lines]
