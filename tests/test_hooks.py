@@ -58,7 +58,8 @@ def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedPro
             "invalid author_email 'not-an-email': must be an email address",
         ),
         ("author_email=a@b", "invalid author_email 'a@b': must be an email address"),
-        ("project_name=" + "N" * 61, "invalid project_name 'NNN"),
+        # Padded, so that the slug derived from it is not too long as well.
+        ("project_name=" + " " * 10 + "N" * 51, "invalid project_name '          NNN"),
         ("description=" + "d" * 73, "must be at most 72 characters"),
         ("author_name=", "invalid author_name '': must not be empty"),
         ("version=1.0-beta", "invalid version '1.0-beta': must be a PEP 440 version"),
@@ -74,6 +75,28 @@ def test_bad_answer_stops_with_one_line_and_no_directory(
     our_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: invalid")]
     assert len(our_lines) == 1, result.stderr
     assert message in our_lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_bad_answer_is_reported_in_one_run_and_nothing_is_rendered(tmp_path: Path) -> None:
+    result = run_cookiecutter(
+        tmp_path,
+        "project_name=" + "N" * 61,
+        "service_slug=Orders",
+        "author_email=nobody",
+        "version=v2",
+    )
+
+    assert result.returncode == 1
+    our_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: invalid")]
+    assert [line.split(":")[1].split()[1] for line in our_lines] == [
+        "project_name",
+        "service_slug",
+        "author_email",
+        "version",
+    ], result.stderr
+    assert "invalid service_slug 'Orders': must be a DNS-1123 label" in our_lines[1]
+    assert "invalid version 'v2': must be a PEP 440 version" in our_lines[3]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -213,10 +236,19 @@ def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None
     assert hook_choices == {name: sorted(values) for name, values in CHOICES.items()}
 
 
-def test_pre_gen_hook_accepts_the_defaults_and_names_the_first_bad_answer() -> None:
-    PRE_GEN.validate(DEFAULTS)
-    with pytest.raises(PRE_GEN.InvalidAnswer, match="invalid service_slug 'a_b'"):
-        PRE_GEN.validate(DEFAULTS | {"service_slug": "a_b", "version": "v1"})
+def test_pre_gen_hook_accepts_the_defaults_and_names_every_bad_answer_once() -> None:
+    assert PRE_GEN.validate(DEFAULTS) == []
+    errors = PRE_GEN.validate(
+        DEFAULTS | {"service_slug": "a_b", "version": "v1", "license": "GPL", "author_name": ""}
+    )
+    # Prompt order; a slug that is no DNS label is not also judged against Kubernetes' limit.
+    assert [str(error) for error in errors] == [
+        "invalid author_name '': must not be empty",
+        "invalid service_slug 'a_b': must be a DNS-1123 label: lowercase letters, digits and "
+        "hyphens, starting with a letter and ending with a letter or digit",
+        "invalid version 'v1': must be a PEP 440 version like 0.1.0",
+        "invalid license 'GPL': must be one of MIT, Apache-2.0, Proprietary",
+    ]
 
 
 def test_variant_moves_fill_from_the_matching_rule_and_drop_the_rest() -> None:
