@@ -464,6 +464,22 @@ def test_ci_configuration_matches_its_schema(
         validated.once(validators.gitlab_ci_schema, pipeline)
 
 
+def test_local_mongodb_is_a_replica_set_exactly_when_the_outbox_needs_transactions(
+    project: Path, answers: dict[str, str]
+) -> None:
+    """README quick start and the message of an unreachable MongoDB: mongo with a broker."""
+    needs_replica_set = answers["database"] == "mongo" and answers["broker"] != "none"
+    readme = (project / "README.md").read_text()
+    quick_start = readme.partition("## Quick start\n")[2].partition("\n## ")[0]
+    assert ("mongo:8 --replSet rs0" in quick_start) == needs_replica_set
+    migrations = project / "app" / "mongo_migrations.py"
+    assert migrations.exists() == (answers["database"] == "mongo")
+    if migrations.exists():
+        source = migrations.read_text()
+        assert ("mongo:8 --replSet rs0" in source) == needs_replica_set
+        assert ("host: 'localhost:27017'" in source) == needs_replica_set
+
+
 # The Renovate manager that reads each CI configuration, by the `ci` answer.
 RENOVATE_CI_MANAGERS = {"github": "github-actions", "gitlab": "gitlabci"}
 
