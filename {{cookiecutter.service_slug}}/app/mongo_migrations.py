@@ -123,6 +123,7 @@ async def main(settings: Settings) -> int:
             # The outbox commits each change and its event in one transaction: a replica set.
             "Start a one-member replica set, e.g.\n"
             "  docker run -d --name mongo -p 27017:27017 mongo:8 --replSet rs0\n"
+            "then, once it answers,\n"
             "  docker exec mongo mongosh --quiet --eval \"rs.initiate({_id: 'rs0', "
             "members: [{_id: 0, host: 'localhost:27017'}]})\"\n"
             "or set {{ cookiecutter.__env_prefix }}MONGODB_URL in .env.",
