@@ -5,13 +5,15 @@ files of features that were not chosen (both as declared by the `_manifest`
 rules in cookiecutter.json), pins the tested versions of what the rendering can
 install, writes a .env with fresh secrets, records the answers and the template's
 location and commit in .cruft.json (so cruft can check and update the service
-however it was rendered) and prints next steps.
+however it was rendered) and prints next steps. It prints no secret: `cruft update`
+re-runs it in throwaway directories, and terminal output ends up in logs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import shutil
@@ -201,7 +203,8 @@ def local_api_key(slug: str) -> tuple[str, str]:
 def write_env_file(project: Path, slug: str) -> str | None:
     """Copy .env.example to .env, giving each empty secret a fresh random value.
 
-    Returns the local API key put into API_KEYS, if the answers have one.
+    Returns the local API key put into API_KEYS, if the answers have one; .env
+    keeps it on a comment line, the only place it is written down.
     """
     lines = []
     api_key = None
@@ -212,7 +215,7 @@ def write_env_file(project: Path, slug: str) -> str | None:
         elif sep and name.endswith("_API_KEYS") and value == "[]":
             api_key, entries = local_api_key(slug)
             # Single quotes: python-dotenv and compose read the JSON literally.
-            line = f"{name}='{entries}'"
+            line = f"{name}='{entries}'\n{local_api_key_comment(api_key)}"
         lines.append(line)
     env_file = project / ".env"
     env_file.write_text("\n".join(lines) + "\n")
@@ -323,27 +326,85 @@ def write_cruft_file(project: Path, state: dict) -> None:
     (project / ".cruft.json").write_text(text + "\n")
 
 
-def print_next_steps(answers: dict[str, str], api_key: str | None) -> None:
-    slug = answers["service_slug"]
-    print(
-        f"\nCreated {slug}/. Next steps:\n"
-        f"  cd {slug}\n"
-        "  make dev     # install, migrate and serve on http://127.0.0.1:8000/docs\n"
-        "  make test    # run the tests\n"
-        "  make help    # every other command\n"
-        "  docker compose up --build   # the service and its backing services in containers\n"
+def local_api_key_comment(api_key: str) -> str:
+    return (
+        "# The local key behind that digest (items:read items:write); the service reads\n"
+        f"# only the digest. Send it as the header:\n# X-API-Key: {api_key}"
     )
-    if api_key is not None:
-        print(
-            "A local API key (items:read items:write) is in .env as a digest; the key itself,\n"
-            f"shown only now, goes in the X-API-Key header:\n  {api_key}\n"
-        )
-    elif answers["auth"] == "api-key":
-        print(
+
+
+def start_directory() -> Path | None:
+    """The directory the user started cookiecutter (or cruft) from, when it can be known.
+
+    The hook runs in the new project, and the renderer itself changes into the
+    template's folder while it works; the shell's PWD, inherited, still names it.
+    """
+    pwd = os.environ.get("PWD")
+    return Path(pwd).resolve() if pwd and Path(pwd).is_absolute() and Path(pwd).is_dir() else None
+
+
+def cd_path(project: Path, start: Path | None) -> str:
+    """The project relative to where the user is, or absolute when it lies elsewhere."""
+    project = project.resolve()
+    if start is not None and project.is_relative_to(start):
+        return project.relative_to(start).as_posix()
+    return str(project)
+
+
+BACKING_SERVICES = {
+    "postgres": "PostgreSQL",
+    "mongo": "MongoDB",
+    "rabbitmq": "RabbitMQ",
+    "kafka": "Kafka",
+    "redis": "Redis",
+    "nats": "NATS JetStream",
+}
+
+
+def backing_services(answers: dict[str, str]) -> list[str]:
+    return [BACKING_SERVICES[answers[o]] for o in ("database", "broker") if answers[o] != "none"]
+
+
+def compose_step(answers: dict[str, str]) -> str:
+    *others, last = ["the service", *backing_services(answers)]
+    what = f"{', '.join(others)} and {last}" if others else last
+    return f"  docker compose up --build   # {what} in containers\n"
+
+
+def dev_step(answers: dict[str, str]) -> str:
+    serve = "serve on http://127.0.0.1:8000/docs"
+    if answers["database"] == "postgres":
+        return f"  make dev       # migrate a local SQLite database and {serve}\n"
+    if answers["database"] == "mongo":
+        # The outbox's transactions need a replica set, which README.md shows how to start.
+        needs = "a MongoDB replica set" if answers["broker"] != "none" else "MongoDB"
+        return f"  make dev       # migrate and {serve}; needs {needs} (README.md)\n"
+    return f"  make dev       # {serve}\n"
+
+
+def api_key_step(answers: dict[str, str], has_local_key: bool) -> str:
+    if has_local_key:
+        return "A local API key (items:read items:write) is in .env, on the `# X-API-Key:` line.\n"
+    if answers["auth"] == "api-key":
+        return (
             "Create the first API key (printed once), then manage keys at /api-keys:\n"
             "  uv run python -m app.cli create-api-key --name admin "
             "--scopes admin items:read items:write\n"
         )
+    return ""
+
+
+def next_steps(answers: dict[str, str], cd: str, has_local_key: bool) -> str:
+    key_step = api_key_step(answers, has_local_key)
+    return (
+        f"\nCreated {answers['service_slug']}. Next steps:\n"
+        f"  cd {cd}\n"
+        "  make install   # .venv and uv.lock; commit uv.lock, it pins what you test\n"
+        f"{dev_step(answers)}"
+        "  make test      # run the tests\n"
+        "  make help      # every other command\n"
+        f"{compose_step(answers)}"
+    ) + (f"\n{key_step}" if key_step else "")
 
 
 def main() -> int:
@@ -356,7 +417,8 @@ def main() -> int:
     remove_empty_directories(project)
     pin_tested_versions(project)
     write_cruft_file(project, cruft_state(context, rendered_template_dir()))
-    print_next_steps(answers, write_env_file(project, answers["service_slug"]))
+    api_key = write_env_file(project, answers["service_slug"])
+    print(next_steps(answers, cd_path(project, start_directory()), api_key is not None))
     return 0
 
 

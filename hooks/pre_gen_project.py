@@ -1,7 +1,8 @@
 """Validate the answers before anything is rendered.
 
-A bad answer stops rendering with exit status 1 and one line naming the
-answer, the value and the rule; cookiecutter then removes the project folder.
+Bad answers stop rendering with exit status 1 and one line for each, naming the
+answer, the value and the rule, all at once (a user fixes them in one go, not one
+per run); cookiecutter then removes the project folder.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import keyword
 import re
 import sys
+from collections.abc import Callable
+from functools import partial
 
 DNS_1123_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
@@ -31,6 +34,7 @@ CHOICES = {
 class InvalidAnswer(Exception):
     def __init__(self, name: str, value: str, rule: str) -> None:
         super().__init__(f"invalid {name} {value!r}: {rule}")
+        self.name = name
 
 
 # Free text lands in Python string literals; these bounds keep those lines within
@@ -94,16 +98,30 @@ def check_choice(name: str, value: str) -> None:
         raise InvalidAnswer(name, value, f"must be one of {', '.join(allowed)}")
 
 
-def validate(answers: dict[str, str]) -> None:
-    """Raise InvalidAnswer for the first answer that breaks a rule."""
-    for name in TEXT_LIMITS:
-        check_free_text(name, answers[name])
-    check_service_slug(answers["service_slug"])
-    check_author_email(answers["author_email"])
-    check_version(answers["version"])
-    for name in CHOICES:
-        check_choice(name, answers[name])
-    check_slug_fits_kubernetes(answers["service_slug"], answers["kubernetes"])
+def checks(answers: dict[str, str]) -> list[tuple[str, Callable[[], None]]]:
+    """Each rule as (the answer it judges, its check), in prompt order."""
+    slug = answers["service_slug"]
+    return [
+        *((name, partial(check_free_text, name, answers[name])) for name in TEXT_LIMITS),
+        ("service_slug", partial(check_service_slug, slug)),
+        ("author_email", partial(check_author_email, answers["author_email"])),
+        ("version", partial(check_version, answers["version"])),
+        *((name, partial(check_choice, name, answers[name])) for name in CHOICES),
+        ("service_slug", partial(check_slug_fits_kubernetes, slug, answers["kubernetes"])),
+    ]
+
+
+def validate(answers: dict[str, str]) -> list[InvalidAnswer]:
+    """Every answer that breaks a rule, each once (its first broken rule)."""
+    errors: list[InvalidAnswer] = []
+    for name, check in checks(answers):
+        if any(error.name == name for error in errors):
+            continue
+        try:
+            check()
+        except InvalidAnswer as error:
+            errors.append(error)
+    return errors
 
 
 def rendered_answers() -> dict[str, str]:
@@ -115,12 +133,10 @@ def rendered_answers() -> dict[str, str]:
 
 
 def main() -> int:
-    try:
-        validate(rendered_answers())
-    except InvalidAnswer as error:
+    errors = validate(rendered_answers())
+    for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

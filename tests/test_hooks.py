@@ -59,7 +59,8 @@ def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedPro
             "invalid author_email 'not-an-email': must be an email address",
         ),
         ("author_email=a@b", "invalid author_email 'a@b': must be an email address"),
-        ("project_name=" + "N" * 61, "invalid project_name 'NNN"),
+        # Padded, so that the slug derived from it is not too long as well.
+        ("project_name=" + " " * 10 + "N" * 51, "invalid project_name '          NNN"),
         ("description=" + "d" * 73, "must be at most 72 characters"),
         ("author_name=", "invalid author_name '': must not be empty"),
         ("version=1.0-beta", "invalid version '1.0-beta': must be a PEP 440 version"),
@@ -75,6 +76,28 @@ def test_bad_answer_stops_with_one_line_and_no_directory(
     our_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: invalid")]
     assert len(our_lines) == 1, result.stderr
     assert message in our_lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_bad_answer_is_reported_in_one_run_and_nothing_is_rendered(tmp_path: Path) -> None:
+    result = run_cookiecutter(
+        tmp_path,
+        "project_name=" + "N" * 61,
+        "service_slug=Orders",
+        "author_email=nobody",
+        "version=v2",
+    )
+
+    assert result.returncode == 1
+    our_lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR: invalid")]
+    assert [line.split(":")[1].split()[1] for line in our_lines] == [
+        "project_name",
+        "service_slug",
+        "author_email",
+        "version",
+    ], result.stderr
+    assert "invalid service_slug 'Orders': must be a DNS-1123 label" in our_lines[1]
+    assert "invalid version 'v2': must be a PEP 440 version" in our_lines[3]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -161,18 +184,23 @@ def test_quotes_and_unicode_in_free_text_render_valid_code(tmp_path: Path) -> No
     assert hadolint.returncode == 0, hadolint.stdout + hadolint.stderr
 
 
-def test_api_key_without_a_database_gets_a_local_key_the_app_accepts(
+LOCAL_KEY_LINE = re.compile(r"^# X-API-Key: (orders_service_\S+)$", re.MULTILINE)
+
+
+def test_api_key_without_a_database_keeps_a_local_key_in_env_and_prints_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result = run_cookiecutter(tmp_path, "auth=api-key", "database=none")
 
     assert result.returncode == 0, result.stderr
-    printed = re.search(r"^  (orders_service_\S+)$", result.stdout, re.MULTILINE)
-    assert printed is not None, result.stdout
-    key = printed[1]
     project = tmp_path / "orders-service"
     env = (project / ".env").read_text()
-    assert key not in env
+    written = LOCAL_KEY_LINE.search(env)
+    assert written is not None, env
+    key = written[1]
+    assert key not in result.stdout + result.stderr
+    assert "orders_service_" not in result.stdout
+    assert "in .env, on the `# X-API-Key:` line" in result.stdout
     assert "ORDERS_SERVICE_API_KEYS=[]" in (project / ".env.example").read_text()
     value = next(line for line in env.splitlines() if line.startswith("ORDERS_SERVICE_API_KEYS="))
     [entry] = json.loads(value.partition("=")[2].strip("'"))
@@ -214,10 +242,19 @@ def test_pre_gen_hook_accepts_exactly_the_choices_of_cookiecutter_json() -> None
     assert hook_choices == {name: sorted(values) for name, values in CHOICES.items()}
 
 
-def test_pre_gen_hook_accepts_the_defaults_and_names_the_first_bad_answer() -> None:
-    PRE_GEN.validate(DEFAULTS)
-    with pytest.raises(PRE_GEN.InvalidAnswer, match="invalid service_slug 'a_b'"):
-        PRE_GEN.validate(DEFAULTS | {"service_slug": "a_b", "version": "v1"})
+def test_pre_gen_hook_accepts_the_defaults_and_names_every_bad_answer_once() -> None:
+    assert PRE_GEN.validate(DEFAULTS) == []
+    errors = PRE_GEN.validate(
+        DEFAULTS | {"service_slug": "a_b", "version": "v1", "license": "GPL", "author_name": ""}
+    )
+    # Prompt order; a slug that is no DNS label is not also judged against Kubernetes' limit.
+    assert [str(error) for error in errors] == [
+        "invalid author_name '': must not be empty",
+        "invalid service_slug 'a_b': must be a DNS-1123 label: lowercase letters, digits and "
+        "hyphens, starting with a letter and ending with a letter or digit",
+        "invalid version 'v1': must be a PEP 440 version like 0.1.0",
+        "invalid license 'GPL': must be one of MIT, Apache-2.0, Proprietary",
+    ]
 
 
 def test_variant_moves_fill_from_the_matching_rule_and_drop_the_rest() -> None:
@@ -328,7 +365,8 @@ def test_write_env_file_fills_empty_secrets_and_a_local_api_key(tmp_path: Path) 
     [entry] = json.loads(values["BILLING_API_KEYS"].strip("'"))
     assert entry["lookup_id"] == key.split("_")[2]
     assert entry["key_hash"] == hashlib.sha256(key.encode()).hexdigest()
-    assert key not in env
+    # The key itself only on a comment line, which dotenv readers skip.
+    assert [line for line in env.splitlines() if key in line] == [f"# X-API-Key: {key}"]
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
 
 
@@ -496,3 +534,64 @@ def test_cookiecutter_from_a_relative_path_records_the_absolute_template_and_its
     assert state["commit"] == git(TEMPLATE_DIR, "rev-parse", "HEAD")
     assert state["context"]["cookiecutter"]["_template_version"] == CONTEXT["_template_version"]
     assert "_output_dir" not in state["context"]["cookiecutter"]
+
+
+def next_steps_of(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return result.stdout.partition("Next steps:\n")[2].splitlines()
+
+
+@pytest.mark.parametrize(
+    ("answers", "compose", "dev"),
+    [
+        (("database=none", "broker=none"), "# the service in containers", "# serve on"),
+        (
+            ("database=postgres", "broker=rabbitmq"),
+            "# the service, PostgreSQL and RabbitMQ in containers",
+            "# migrate a local SQLite database and serve on",
+        ),
+        (
+            ("database=mongo", "broker=kafka"),
+            "# the service, MongoDB and Kafka in containers",
+            "needs a MongoDB replica set (README.md)",
+        ),
+    ],
+)
+def test_next_steps_name_the_backing_services_of_each_combination(
+    tmp_path: Path, answers: tuple[str, ...], compose: str, dev: str
+) -> None:
+    result = run_cookiecutter(tmp_path, *answers)
+
+    assert result.returncode == 0, result.stderr
+    steps = next_steps_of(result)
+    [compose_line] = [line for line in steps if "docker compose up --build" in line]
+    assert compose_line.endswith(compose), compose_line
+    [dev_line] = [line for line in steps if line.lstrip().startswith("make dev")]
+    assert dev in dev_line
+    assert any("make install" in line and "commit uv.lock" in line for line in steps)
+    if answers == ("database=none", "broker=none"):
+        services = ("PostgreSQL", "MongoDB", "RabbitMQ", "Kafka", "Redis", "NATS", "database")
+        assert not any(name in result.stdout for name in services), result.stdout
+
+
+def test_next_steps_cd_relative_to_where_cookiecutter_was_started(tmp_path: Path) -> None:
+    """cookiecutter -o services from tmp_path: the user types `cd services/orders-service`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", "services", str(TEMPLATE_DIR)],
+        cwd=tmp_path,
+        env={**os.environ, "PWD": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert next_steps_of(result)[0] == "  cd services/orders-service"
+
+
+def test_cd_path_is_absolute_when_the_start_is_unknown_or_elsewhere(tmp_path: Path) -> None:
+    project = tmp_path / "out" / "billing"
+    project.mkdir(parents=True)
+
+    assert POST_GEN.cd_path(project, tmp_path) == "out/billing"
+    assert POST_GEN.cd_path(project, None) == str(project.resolve())
+    assert POST_GEN.cd_path(project, tmp_path / "elsewhere") == str(project.resolve())

@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tomllib
 import urllib.request
 from collections.abc import Iterator
@@ -28,7 +29,12 @@ from tests.polling import wait_until
 from tests.project import project_env, python_for, run
 from tests.render import render
 from tests.services import free_port
-from tests.template import combination_id, covering_array, database_representatives
+from tests.template import (
+    TEMPLATE_DIR,
+    combination_id,
+    covering_array,
+    database_representatives,
+)
 from tests.tested_versions import REFRESH_COMMAND, TESTED_VERSIONS
 
 pytestmark = pytest.mark.tier2
@@ -230,12 +236,14 @@ def test_make_install_falls_back_to_a_newer_installed_python_and_says_so(tmp_pat
 
 
 @contextlib.contextmanager
-def make_dev(project: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`make dev` in the background; yields the URL it serves on."""
+def make_dev(
+    project: Path, env: dict[str, str] | None = None, command: list[str] | None = None
+) -> Iterator[str]:
+    """`make dev` (or a `command` that ends in it) in the background; yields its URL."""
     port = free_port()
     process = subprocess.Popen(
         # No PYTHON=: the Makefile must find the interpreter itself, as for a user.
-        ["make", "dev"],
+        command or ["make", "dev"],
         cwd=project,
         env={**os.environ, "PORT": str(port), **(env or {})},
         start_new_session=True,
@@ -275,10 +283,40 @@ def assert_serves_docs_and_creates_an_item(url: str, auth: dict[str, str] | None
         assert response.status == 201
 
 
+def readme_quick_start() -> list[str]:
+    """The lines of the first code block of the template README's Quick start."""
+    readme = (TEMPLATE_DIR / "README.md").read_text()
+    section = readme.partition("## Quick start\n")[2].partition("\n## ")[0]
+    block = section.partition("```bash\n")[2].partition("```")[0]
+    return block.splitlines()
+
+
+def path_without_cookiecutter(bin_dir: Path) -> str:
+    """uv, uvx and the system's tools, as on a fresh machine: no cookiecutter anywhere."""
+    bin_dir.mkdir()
+    for tool in ("uv", "uvx"):
+        (bin_dir / tool).symlink_to(Path(sys.executable).parent / tool)
+    path = os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"])
+    assert shutil.which("cookiecutter", path=path) is None
+    return path
+
+
 def test_make_dev_serves_docs_on_sqlite(tmp_path: Path) -> None:
-    """The README's first command: render the defaults and `make dev` them."""
-    with make_dev(render(tmp_path, {})) as url:
+    """The README's first command, literally, from an empty directory, with the template's
+    checkout for the TEMPLATE placeholder, inside an activated virtualenv."""
+    placeholder, *command = readme_quick_start()
+    assert placeholder.startswith("TEMPLATE=")
+    assert command[0].startswith("uvx cookiecutter ")
+    (tmp_path / "work").mkdir()
+    env = {
+        "PATH": path_without_cookiecutter(tmp_path / "bin"),
+        "TEMPLATE": str(TEMPLATE_DIR),
+        "PWD": str(tmp_path / "work"),
+        "VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
+    }
+    with make_dev(tmp_path / "work", env, ["bash", "-ec", "\n".join(command)]) as url:
         assert_serves_docs_and_creates_an_item(url)
+    assert (tmp_path / "work" / "services" / "orders-service" / "uv.lock").is_file()
 
 
 def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongodb_url: str) -> None:
@@ -306,13 +344,13 @@ def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongod
         assert_serves_docs_and_creates_an_item(url)
 
 
-def test_make_dev_with_api_keys_accepts_the_key_printed_at_rendering(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """auth=api-key without a database: the post-gen hook's key, from .env, works at once."""
+def test_make_dev_with_api_keys_accepts_the_local_key_kept_in_env(tmp_path: Path) -> None:
+    """auth=api-key without a database: the post-gen hook's key, on its .env comment line,
+    works at once."""
     project = render(tmp_path, {"database": "none", "auth": "api-key"})
-    # The hook runs in a subprocess: its output reaches the file descriptor, not sys.stdout.
-    printed = re.search(r"^  (orders_service_\S+)$", capfd.readouterr().out, re.MULTILINE)
-    assert printed is not None
+    written = re.search(
+        r"^# X-API-Key: (orders_service_\S+)$", (project / ".env").read_text(), re.M
+    )
+    assert written is not None
     with make_dev(project) as url:
-        assert_serves_docs_and_creates_an_item(url, {"X-API-Key": printed[1]})
+        assert_serves_docs_and_creates_an_item(url, {"X-API-Key": written[1]})

@@ -298,8 +298,7 @@ def test_dockerfile_runs_uvicorn_as_pid_1_as_a_fixed_non_root_user(
     project: Path, answers: dict[str, str]
 ) -> None:
     dockerfile = (project / "Dockerfile").read_text()
-    assert f"ARG PYTHON_VERSION={answers['python_version']}\n" in dockerfile
-    assert dockerfile.count("FROM python:${PYTHON_VERSION}-slim AS ") == 2
+    assert dockerfile.count(f"FROM python:{answers['python_version']}-slim AS ") == 2
     assert "USER 10001:10001" in dockerfile
     assert 'CMD ["uvicorn", "--factory", "app.main:create_app"' in dockerfile
     assert "--timeout-graceful-shutdown" in dockerfile
@@ -469,6 +468,59 @@ def test_ci_configuration_matches_its_schema(
         validated.once(validators.github_workflow_schema, workflow)
     if pipeline.exists():
         validated.once(validators.gitlab_ci_schema, pipeline)
+
+
+def test_local_mongodb_is_a_replica_set_exactly_when_the_outbox_needs_transactions(
+    project: Path, answers: dict[str, str]
+) -> None:
+    """README quick start and the message of an unreachable MongoDB: mongo with a broker."""
+    needs_replica_set = answers["database"] == "mongo" and answers["broker"] != "none"
+    readme = (project / "README.md").read_text()
+    quick_start = readme.partition("## Quick start\n")[2].partition("\n## ")[0]
+    assert ("mongo:8 --replSet rs0" in quick_start) == needs_replica_set
+    migrations = project / "app" / "mongo_migrations.py"
+    assert migrations.exists() == (answers["database"] == "mongo")
+    if migrations.exists():
+        source = migrations.read_text()
+        assert ("mongo:8 --replSet rs0" in source) == needs_replica_set
+        assert ("host: 'localhost:27017'" in source) == needs_replica_set
+
+
+# The Renovate manager that reads each CI configuration, by the `ci` answer.
+RENOVATE_CI_MANAGERS = {"github": "github-actions", "gitlab": "gitlabci"}
+
+
+def test_renovate_config_matches_its_schema_and_covers_what_the_service_has(
+    project: Path, answers: dict[str, str], validated: validators.Validated
+) -> None:
+    config_file = project / "renovate.json"
+    validated.once(validators.renovate_config, config_file)
+    config = json.loads(config_file.read_text())
+    ci_manager = RENOVATE_CI_MANAGERS.get(answers["ci"])
+    expected = {"pep621", "dockerfile", "docker-compose", "custom.regex"} | (
+        {ci_manager} if ci_manager else set()
+    )
+    assert set(config["enabledManagers"]) == expected
+    assert ("helpers:pinGitHubActionDigests" in config["extends"]) == (answers["ci"] == "github")
+    assert config["lockFileMaintenance"]["enabled"] is True
+    grouped = {rule["groupName"]: rule for rule in config["packageRules"] if "groupName" in rule}
+    assert set(grouped["images and CI"]["matchManagers"]) == expected - {"pep621"}
+    assert config["ignoreDeps"] == [project.name]  # its own image, built here
+    assert_custom_managers_find_a_version(project, config["customManagers"])
+
+
+def assert_custom_managers_find_a_version(project: Path, managers: list[dict[str, Any]]) -> None:
+    """Each regex manager's every pattern finds a version in a file it reads."""
+    for manager in managers:
+        patterns = [re.compile(p.strip("/")) for p in manager["managerFilePatterns"]]
+        # The files uv's version is pinned in sit at the top of the project.
+        files = [f for f in project.iterdir() if any(p.search(f.name) for p in patterns)]
+        assert files, manager["managerFilePatterns"]
+        for match_string in manager["matchStrings"]:
+            # JavaScript's named groups, in Python's spelling.
+            pattern = re.compile(match_string.replace("(?<", "(?P<"))
+            found = [m["currentValue"] for f in files for m in pattern.finditer(f.read_text())]
+            assert found, f"{match_string} finds no version in {[f.name for f in files]}"
 
 
 # The test job's service container and the variable the rendered tests read, per database.

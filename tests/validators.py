@@ -84,6 +84,10 @@ def gitlab_ci_schema(pipeline: Path) -> None:
     run_tool(BIN / "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", pipeline)
 
 
+def renovate_config(config: Path) -> None:
+    run_tool(BIN / "check-jsonschema", "--builtin-schema", "vendor.renovate", config)
+
+
 def kustomize(overlay: Path) -> str:
     return run_tool(BIN / "kubectl", "kustomize", overlay)
 

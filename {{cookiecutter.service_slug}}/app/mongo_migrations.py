@@ -119,8 +119,18 @@ async def main(settings: Settings) -> int:
         print(
             f"Cannot reach MongoDB at {without_credentials(settings.mongodb_url)} "
             f"within {settings.mongodb_timeout_seconds:g}s ({type(error).__name__}).\n"
+{%- if cookiecutter.broker != "none" %}
+            # The outbox commits each change and its event in one transaction: a replica set.
+            "Start a one-member replica set, e.g.\n"
+            "  docker run -d --name mongo -p 27017:27017 mongo:8 --replSet rs0\n"
+            "then, once it answers,\n"
+            "  docker exec mongo mongosh --quiet --eval \"rs.initiate({_id: 'rs0', "
+            "members: [{_id: 0, host: 'localhost:27017'}]})\"\n"
+            "or set {{ cookiecutter.__env_prefix }}MONGODB_URL in .env.",
+{%- else %}
             "Start a server, e.g. `docker run -d --name mongo -p 27017:27017 mongo:8`, "
             "or set {{ cookiecutter.__env_prefix }}MONGODB_URL in .env.",
+{%- endif %}
             file=sys.stderr,
         )
         return 1
