@@ -21,7 +21,7 @@ help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
 
 install: ## Create .venv with the test and docs tools
-	@command -v $(UV) >/dev/null 2>&1 || { echo "uv is required: pip install uv" >&2; exit 1; }
+	@command -v $(UV) >/dev/null 2>&1 || { echo "uv is required: install it with its installer, pipx or your package manager (https://docs.astral.sh/uv/getting-started/installation/)" >&2; exit 1; }
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is required: put python3.12 on PATH or set PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(UV) sync --quiet --python $(PYTHON)
 

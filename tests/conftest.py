@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
@@ -16,8 +18,20 @@ from tests.services import (
 )
 
 
+def put_the_template_tools_first_on_path() -> None:
+    """Tests call `uv` and the template's tools by name, as `make test` (uv run) lets them.
+
+    Started as `.venv/bin/pytest` instead, `uv` could be a pyenv shim, which fails in a
+    rendered project whose .python-version names an interpreter pyenv has not activated.
+    """
+    tools = os.path.dirname(sys.executable)
+    if os.environ["PATH"].split(os.pathsep)[0] != tools:
+        os.environ["PATH"] = tools + os.pathsep + os.environ["PATH"]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     share_compiled_templates()
+    put_the_template_tools_first_on_path()
     for marker, meaning in {
         "tier1": "every combination: render, residue, ownership, compile, ruff, parse",
         "tier2": "every combination: install, mypy --strict, own tests on real services",

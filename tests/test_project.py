@@ -237,25 +237,31 @@ def test_make_install_falls_back_to_a_newer_installed_python_and_says_so(tmp_pat
 
 @contextlib.contextmanager
 def make_dev(
-    project: Path, env: dict[str, str] | None = None, command: list[str] | None = None
+    project: Path,
+    env: dict[str, str] | None = None,
+    command: list[str] | None = None,
+    log: Path | None = None,
 ) -> Iterator[str]:
-    """`make dev` (or a `command` that ends in it) in the background; yields its URL."""
+    """`make dev` (or a `command` that ends in it) in the background; yields its URL.
+
+    Its output goes to `log` when given (a pipe nobody reads would stall the server)."""
     port = free_port()
-    process = subprocess.Popen(
-        # No PYTHON=: the Makefile must find the interpreter itself, as for a user.
-        command or ["make", "dev"],
-        cwd=project,
-        env={**os.environ, "PORT": str(port), **(env or {})},
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    with open(log or os.devnull, "wb") as output:
+        process = subprocess.Popen(
+            # No PYTHON=: the Makefile must find the interpreter itself, as for a user.
+            command or ["make", "dev"],
+            cwd=project,
+            env={**os.environ, "PORT": str(port), **(env or {})},
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def serves_docs(url: str) -> bool:
@@ -314,9 +320,12 @@ def test_make_dev_serves_docs_on_sqlite(tmp_path: Path) -> None:
         "PWD": str(tmp_path / "work"),
         "VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
     }
-    with make_dev(tmp_path / "work", env, ["bash", "-ec", "\n".join(command)]) as url:
+    log = tmp_path / "quick-start.log"
+    with make_dev(tmp_path / "work", env, ["bash", "-ec", "\n".join(command)], log) as url:
         assert_serves_docs_and_creates_an_item(url)
     assert (tmp_path / "work" / "services" / "orders-service" / "uv.lock").is_file()
+    # uv warns on every call when an activated virtualenv is not the project's .venv.
+    assert "VIRTUAL_ENV" not in log.read_text(), log.read_text()[-3000:]
 
 
 def test_make_dev_on_mongo_says_what_it_needs_then_serves(tmp_path: Path, mongodb_url: str) -> None:
