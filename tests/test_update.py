@@ -4,8 +4,8 @@ The template's working tree is committed into a throwaway repository (commit A).
 One service is rendered from it with `cruft create`, one with plain cookiecutter
 (whose post-gen hook writes .cruft.json); each becomes a git repository. The
 cruft one gets a local edit. Commit B then edits rendered files (one of them on
-the locally edited line), gives an option a new file, bumps the template
-version, and both services run `cruft update -y`.
+the locally edited line), gives an option a new file, refreshes a tested
+version, bumps the template version, and both services run `cruft update -y`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ LOCAL_GITIGNORE_LINE = ".venv*/\n"
 # B's new file, owned by auth=jwt through the manifest.
 NEW_OWNED_FILE = "docs/auth.md"
 NEW_SETTING = "FEATURE_FLAGS="
+# B's refresh of the tested versions (make refresh-versions): a newer FastAPI pin.
+REFRESHED_PIN = "fastapi==99.0.0"
 
 
 @dataclass
@@ -98,7 +100,8 @@ def replace_once(path: Path, old: str, new: str) -> None:
 
 
 def apply_template_change_b(template: Path) -> None:
-    """Edits rendered files, gives auth=jwt a new owned file, bumps the template version."""
+    """Edits rendered files, gives auth=jwt a new owned file, refreshes a tested version,
+    bumps the template version."""
     project = template / PROJECT_TEMPLATE.name
     replace_once(project / ".gitignore", GITIGNORE_LINE, TEMPLATE_GITIGNORE_LINE)
     replace_once(
@@ -110,6 +113,10 @@ def apply_template_change_b(template: Path) -> None:
     (project / NEW_OWNED_FILE).write_text(
         "# Authentication\n\nTokens for {{ cookiecutter.project_name }}.\n"
     )
+    tested_file = project / "tested-versions.json"
+    tested = json.loads(tested_file.read_text())
+    tested["versions"]["fastapi"] = {REFRESHED_PIN.partition("==")[2]: ""}
+    tested_file.write_text(json.dumps(tested, indent=2) + "\n")
     context = json.loads((template / "cookiecutter.json").read_text())
     context["_template_version"] = NEXT_VERSION
     jwt_rule = next(r for r in context["_manifest"]["rules"] if r["when"] == {"auth": ["jwt"]})
@@ -288,3 +295,11 @@ def test_cruft_check_reports_up_to_date_after_the_update(scenario: Scenario) -> 
         check = cruft(scenario.env, service.path, "check")
         assert check.returncode == 0, check.stdout + check.stderr
         assert "up to date" in check.stdout
+
+
+def test_update_brings_refreshed_tested_versions_into_both_services(scenario: Scenario) -> None:
+    """A template release with new tested versions reaches pyproject.toml's constraints."""
+    for service in services(scenario):
+        pyproject = (service.path / "pyproject.toml").read_text()
+        assert f'"{REFRESHED_PIN}",' in pyproject
+        assert pyproject.count('"fastapi==') == 1
