@@ -1,0 +1,177 @@
+"""GET /items pages by cursor: forward and back, links, the optional total, bad cursors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import httpx
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+async def create_items(client: httpx.AsyncClient, *names: str) -> list[Any]:
+    ids = []
+    for name in names:
+        response = await client.post("/items", json={"name": name})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids
+
+
+async def get_page(client: httpx.AsyncClient, url: str, **params: Any) -> dict[str, Any]:
+    # No params at all for a link: httpx would replace the link's query with an empty one.
+    response = await client.get(url, params=params or None)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def ids_of(page: dict[str, Any]) -> list[Any]:
+    return [item["id"] for item in page["items"]]
+
+
+async def test_pages_forward_and_back_in_creation_order(client: httpx.AsyncClient) -> None:
+    created = await create_items(client, *(f"item-{n}" for n in range(5)))
+
+    first = await get_page(client, "/items", limit=2)
+    second = await get_page(client, first["next"])
+    last = await get_page(client, second["next"])
+    back = await get_page(client, last["prev"])
+    start = await get_page(client, back["prev"])
+
+    assert [ids_of(first), ids_of(second), ids_of(last)] == [created[:2], created[2:4], created[4:]]
+    assert (first["prev"], last["next"], start["prev"]) == (None, None, None)
+    assert (ids_of(back), ids_of(start)) == (created[2:4], created[:2])
+    assert start["next"] == first["next"]
+    assert first["limit"] == 2
+
+
+async def test_links_carry_the_limit_and_the_cursor_in_the_body_and_link_header(
+    client: httpx.AsyncClient,
+) -> None:
+    await create_items(client, "a", "b", "c")
+
+    first = await client.get("/items", params={"limit": 1})
+    middle = await client.get(first.json()["next"])
+
+    body = middle.json()
+    assert body["next"] == f"http://test/items?limit=1&cursor={body['next_cursor']}"
+    assert body["prev"] == f"http://test/items?limit=1&cursor={body['prev_cursor']}"
+    assert middle.headers["link"] == f'<{body["next"]}>; rel="next", <{body["prev"]}>; rel="prev"'
+    assert first.headers["link"] == f'<{first.json()["next"]}>; rel="next"'
+
+
+async def test_items_added_while_paging_are_listed_once(client: httpx.AsyncClient) -> None:
+    created = await create_items(client, "one", "two", "three")
+
+    first = await get_page(client, "/items", limit=2)
+    created += await create_items(client, "four")
+    second = await get_page(client, first["next"])
+
+    assert ids_of(first) + ids_of(second) == created
+    assert second["next"] is None
+
+
+async def test_an_emptied_page_still_leads_back(client: httpx.AsyncClient) -> None:
+    created = await create_items(client, "kept-1", "kept-2", "gone")
+
+    first = await get_page(client, "/items", limit=2)
+    assert (await client.delete(f"/items/{created[2]}")).status_code == 204
+    emptied = await get_page(client, first["next"])
+    again = await get_page(client, emptied["prev"])
+
+    assert (ids_of(emptied), emptied["next"]) == ([], None)
+    assert (ids_of(again), again["prev"], again["next"]) == (created[:2], None, first["next"])
+
+
+async def test_a_backward_page_emptied_leads_forward_again(client: httpx.AsyncClient) -> None:
+    created = await create_items(client, "old-1", "old-2", "new")
+    second = await get_page(client, (await get_page(client, "/items", limit=2))["next"])
+    for item_id in created[:2]:
+        assert (await client.delete(f"/items/{item_id}")).status_code == 204
+
+    emptied = await get_page(client, second["prev"])
+    forward = await get_page(client, emptied["next"])
+
+    assert (ids_of(emptied), emptied["prev"]) == ([], None)
+    assert ids_of(forward) == created[2:]
+
+
+async def test_the_total_is_counted_only_when_asked_for(client: httpx.AsyncClient) -> None:
+    await create_items(client, "x", "y", "z")
+
+    plain = await get_page(client, "/items", limit=2)
+    counted = await get_page(client, "/items", limit=2, include_total="true")
+    followed = await get_page(client, counted["next"])
+
+    assert (plain["total"], counted["total"], followed["total"]) == (None, 3, 3)
+
+
+async def test_an_empty_list_has_no_links(client: httpx.AsyncClient) -> None:
+    response = await client.get("/items")
+
+    assert response.json() == {
+        "items": [],
+        "limit": 20,
+        "next": None,
+        "prev": None,
+        "next_cursor": None,
+        "prev_cursor": None,
+        "total": None,
+    }
+    assert "link" not in response.headers
+
+
+def forged(payload: bytes, scope: bytes = b"items/v1") -> str:
+    """A cursor with a valid check digest around any payload (what only a bug could send)."""
+    digest = hashlib.blake2b(payload, digest_size=6, key=scope).digest()
+    return base64.urlsafe_b64encode(digest + payload).rstrip(b"=").decode()
+
+
+BAD_CURSORS = {
+    "not base64url": "not*base64",
+    "empty": "",
+    "too long": "A" * 101,
+    "truncated": "AAAA",
+    "from another list": forged(b'["gt",1]', scope=b"users/v1"),
+    "not JSON": forged(b"gt:1"),
+    "no key": forged(b'["gt"]'),
+    "unknown bound": forged(b'["ne",1]'),
+    "a boolean key": forged(b'["gt",true]'),
+    "a key beyond 64 bits": forged(b'["gt",18446744073709551616]'),
+    "a key of no id format": forged(b'["gt","zz"]'),
+}
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS.values(), ids=BAD_CURSORS.keys())
+async def test_a_bad_cursor_is_a_422_problem_naming_the_cursor(
+    client: httpx.AsyncClient, cursor: str
+) -> None:
+    response = await client.get("/items", params={"cursor": cursor})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_an_edited_cursor_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    await create_items(client, "p", "q")
+    cursor: str = (await get_page(client, "/items", limit=1))["next_cursor"]
+    # Inside the check digest: every bit of a middle character is data.
+    edited = cursor[:3] + ("A" if cursor[3] != "A" else "B") + cursor[4:]
+
+    response = await client.get("/items", params={"cursor": edited})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
+
+
+@pytest.mark.parametrize("limit", [0, 101])
+async def test_the_page_size_is_bounded(client: httpx.AsyncClient, limit: int) -> None:
+    response = await client.get("/items", params={"limit": limit})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "limit"]
