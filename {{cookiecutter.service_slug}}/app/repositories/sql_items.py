@@ -40,6 +40,7 @@ def _scan(order: ColumnElement[Any], condition: ColumnElement[bool] | None = Non
 
 _KEY = bindparam("key", type_=items.c.id.type)
 _FIRST_PAGE = _scan(items.c.id.asc())
+# Public so tests/test_sql_items.py can check each one's query plan.
 PAGE_READS = {
     Bound.AFTER: _scan(items.c.id.asc(), items.c.id > _KEY),
     Bound.FROM: _scan(items.c.id.asc(), items.c.id >= _KEY),
