@@ -191,7 +191,7 @@ def test_items_crud_over_http(running: tuple[str, str], image: tuple[str, dict[s
     item = f"{url}/items/{created['id']}"
     assert request("GET", item, headers=auth)[1]["name"] == "widget"
     assert request("PATCH", item, {"quantity": 5}, auth)[1]["quantity"] == 5
-    assert request("GET", f"{url}/items", headers=auth)[1]["total"] >= 1
+    assert request("GET", f"{url}/items", headers=auth)[1]["items"] != []
     assert request("DELETE", item, headers=auth)[0] == 204
     assert request("GET", item, headers=auth)[0] == 404
 

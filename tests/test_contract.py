@@ -101,32 +101,74 @@ def test_create_then_get(service: Service, api: httpx.Client) -> None:
     assert api.get(f"/items/{item['id']}").json() == item
 
 
-def test_list_paginates_in_creation_order_with_total_and_next(
+def page(api: httpx.Client, url: str, **params: Any) -> dict[str, Any]:
+    """One page of items; its Link header must name the neighbours its body names."""
+    # No params for a link: httpx would replace the link's query with an empty one.
+    response = api.get(url, params=params or None)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    links = [f'<{body[rel]}>; rel="{rel}"' for rel in ("next", "prev") if body[rel] is not None]
+    assert response.headers.get("link") == (", ".join(links) or None)
+    return body
+
+
+def test_list_pages_forward_and_back_by_cursor_with_links(
     service: Service, api: httpx.Client
 ) -> None:
     created = [create(api, name=f"item-{n}") for n in range(5)]
 
-    first = api.get("/items", params={"limit": 2}).json()
-    second = api.get(first["next"]).json()
-    last = api.get(second["next"]).json()
+    first = page(api, "/items", limit=2, include_total="true")
+    second = page(api, first["next"])
+    last = page(api, second["next"])
+    back = page(api, last["prev"])
+    start = page(api, back["prev"])
 
-    assert first["next"] == f"{service.url}/items?limit=2&offset=2"
-    assert (first["total"], first["limit"], first["offset"]) == (5, 2, 0)
-    assert (last["total"], last["limit"], last["offset"], last["next"]) == (5, 2, 4, None)
-    listed = first["items"] + second["items"] + last["items"]
-    assert listed == created
+    query = f"limit=2&include_total=true&cursor={first['next_cursor']}"
+    assert first["next"] == f"{service.url}/items?{query}"
+    assert (first["total"], first["limit"], first["prev"]) == (5, 2, None)
+    assert (last["total"], last["next"], last["next_cursor"]) == (5, None, None)
+    assert (start["prev"], start["next"]) == (None, first["next"])
+    assert first["items"] + second["items"] + last["items"] == created
+    assert (back["items"], start["items"]) == (created[2:4], created[:2])
+    assert page(api, "/items")["total"] is None
+
+
+def ids(items: list[dict[str, Any]]) -> list[Any]:
+    return [item["id"] for item in items]
+
+
+def test_items_created_while_paging_are_neither_skipped_nor_repeated(api: httpx.Client) -> None:
+    created = [create(api, name=f"early-{n}") for n in range(5)]
+
+    current = page(api, "/items", limit=2)
+    forward = current["items"]
+    while current["next"] is not None:
+        if len(created) < 8:
+            created.append(create(api, name=f"late-{len(created)}"))
+        current = page(api, current["next"])
+        forward += current["items"]
+    backward = current["items"]
+    while current["prev"] is not None:
+        current = page(api, current["prev"])
+        backward = current["items"] + backward
+
+    assert len(created) == 8
+    assert ids(forward) == ids(backward) == ids(created)
 
 
 def test_empty_list_and_page_bounds(api: httpx.Client) -> None:
-    assert api.get("/items").json() == {
+    assert page(api, "/items") == {
         "items": [],
-        "total": 0,
         "limit": 20,
-        "offset": 0,
         "next": None,
+        "prev": None,
+        "next_cursor": None,
+        "prev_cursor": None,
+        "total": None,
     }
-    for params in ({"limit": 0}, {"limit": 101}, {"offset": -1}):
-        assert_problem(api.get("/items", params=params), 422)
+    for params in ({"limit": 0}, {"limit": 101}, {"cursor": "bm90IG91cnM"}, {"cursor": "*"}):
+        body = assert_problem(api.get("/items", params=params), 422)
+        assert body["errors"][0]["loc"] == ["query", next(iter(params))]
 
 
 def test_put_replaces_and_patch_changes_only_given_fields(api: httpx.Client) -> None:
@@ -280,9 +322,9 @@ def test_a_client_generated_from_the_spec_names_methods_after_handlers_and_works
     item_id = created.parsed.id
     fetched = operation("get_item").sync(item_id=item_id, client=generated)
     assert (fetched.name, fetched.quantity) == ("generated", 2)
-    listed = operation("list_items").sync(client=generated, limit=10)
+    listed = operation("list_items").sync(client=generated, limit=10, include_total=True)
     assert [item.id for item in listed.items] == [item_id]
-    assert listed.total == 1
+    assert (listed.total, listed.next_cursor, listed.prev_cursor) == (1, None, None)
     assert api.get(f"/items/{item_id}").json()["name"] == "generated"
 
     deleted = operation("delete_item").sync_detailed(item_id=item_id, client=generated)

@@ -69,6 +69,18 @@ def problems(*statuses: int) -> Responses:
 
 # Every operation that reads or writes the store: an outage answers 503.
 STORE = problems(HTTPStatus.SERVICE_UNAVAILABLE)
+# A list page's neighbours, as in its body's `next` and `prev` (RFC 8288).
+LINKED_PAGE: Responses = {
+    HTTPStatus.OK.value: {
+        "headers": {
+            "Link": {
+                "description": 'URLs of the next and previous pages: `<url>; rel="next"`, '
+                '`<url>; rel="prev"`; absent when there is neither.',
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
 
 
 def amend_openapi(app: FastAPI, amend: Callable[[OpenAPI], None]) -> None:

@@ -15,6 +15,7 @@ from app.auth.api_keys import hash_api_key
 from app.auth.scopes import ADMIN, ITEMS_READ
 from app.container import container_of_app
 from app.errors import ScopeError
+from app.offset_paging import MAX_OFFSET
 from app.repositories.cached_api_keys import CachedApiKeyRepository
 {%- if cookiecutter.database == "mongo" %}
 from app.repositories.mongo_api_keys import MongoApiKeyRepository
@@ -118,6 +119,19 @@ async def test_the_key_list_links_to_its_next_page(
     assert {key["id"] for key in created} < set(listed)
     assert (first["limit"], first["offset"]) == (2, 0)
     assert last["next"] is None
+
+
+async def test_the_key_list_offset_is_bounded(
+    anonymous_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    beyond_64_bits, beyond_bound, at_bound = [
+        await anonymous_client.get("/api-keys", params={"offset": offset}, headers=admin)
+        for offset in (2**63, MAX_OFFSET + 1, MAX_OFFSET)
+    ]
+
+    assert beyond_64_bits.status_code == beyond_bound.status_code == 422
+    assert beyond_64_bits.json()["errors"][0]["loc"] == ["query", "offset"]
+    assert (at_bound.status_code, at_bound.json()["api_keys"]) == (200, [])
 
 
 async def test_revoked_key_is_refused_at_once(

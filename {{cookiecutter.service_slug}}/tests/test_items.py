@@ -5,7 +5,7 @@
 {%- set missing_id = "999999" %}
 {%- set other_missing_id = "424242" %}
 {%- endif -%}
-"""The items API over HTTP: CRUD, pagination and every error status."""
+"""The items API over HTTP: CRUD and every error status (paging: test_pagination.py)."""
 
 from __future__ import annotations
 
@@ -165,34 +165,6 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
-
-
-async def test_list_paginates_with_total_and_next(client: httpx.AsyncClient) -> None:
-    created = [await create(client, name=f"item-{n}") for n in range(5)]
-
-    first = (await client.get("/items", params={"limit": 2})).json()
-    second = (await client.get(first["next"])).json()
-    last = (await client.get(second["next"])).json()
-
-    assert first["total"] == 5
-    assert [i["id"] for i in first["items"] + second["items"] + last["items"]] == [
-        i["id"] for i in created
-    ]
-    assert (first["limit"], first["offset"]) == (2, 0)
-    assert last["next"] is None
-
-
-async def test_empty_list(client: httpx.AsyncClient) -> None:
-    response = await client.get("/items")
-
-    assert response.json() == {"items": [], "total": 0, "limit": 20, "offset": 0, "next": None}
-
-
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}])
-async def test_page_bounds_are_enforced(client: httpx.AsyncClient, params: dict[str, int]) -> None:
-    response = await client.get("/items", params=params)
-
-    assert response.status_code == 422
 
 
 async def test_put_replaces_every_field(client: httpx.AsyncClient) -> None:

@@ -141,10 +141,10 @@ async def test_unreachable_server_is_503_then_back_without_restart_logged_once_e
 async def test_a_refused_operation_stays_500_and_is_no_outage(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken_page(*args: object, **kwargs: object) -> None:
+    async def broken_scan(*args: object, **kwargs: object) -> None:
         raise OperationFailure("unknown operator: $nope", code=2)
 
-    monkeypatch.setattr(MongoItemRepository, "page", broken_page)
+    monkeypatch.setattr(MongoItemRepository, "scan", broken_scan)
     with caplog.at_level(logging.INFO):
         response = await client.get("/items")
 

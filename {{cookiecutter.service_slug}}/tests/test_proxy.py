@@ -69,7 +69,9 @@ async def test_the_trusted_proxy_sets_the_scheme_of_location_and_next_links(
 
     # The scheme is the proxy's word; the host stays the (allowed) Host header.
     assert created[0].headers["location"] == f"https://{HOST}/items/{created[0].json()['id']}"
-    assert page.json()["next"] == f"https://{HOST}/items?limit=1&offset=1"
+    body = page.json()
+    assert body["next"] == f"https://{HOST}/items?limit=1&cursor={body['next_cursor']}"
+    assert page.headers["link"] == f'<{body["next"]}>; rel="next"'
 
 
 async def test_a_host_not_allowed_gets_a_400_problem(proxy: httpx.AsyncClient) -> None:

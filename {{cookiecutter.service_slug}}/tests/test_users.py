@@ -11,6 +11,7 @@ from app.config import Settings
 from app.container import container_of_app
 from app.main import create_app
 from app.models.user import User
+from app.offset_paging import MAX_OFFSET
 from tests.plugins.auth import PASSWORD, add_user, bearer
 
 
@@ -130,6 +131,22 @@ async def test_the_user_list_links_to_its_next_page(
     assert sorted(listed) == sorted(u.id for u in [user, admin, *others])
     assert (first["limit"], first["offset"]) == (2, 0)
     assert last["next"] is None
+
+
+async def test_the_user_list_offset_is_bounded(
+    anonymous_client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    admin = await add_user(app, "admin@example.com", is_superuser=True)
+    as_admin = bearer(app, admin, SUPERUSER_SCOPES)
+
+    beyond_64_bits, beyond_bound, at_bound = [
+        await anonymous_client.get("/users", params={"offset": offset}, headers=as_admin)
+        for offset in (2**63, MAX_OFFSET + 1, MAX_OFFSET)
+    ]
+
+    assert beyond_64_bits.status_code == beyond_bound.status_code == 422
+    assert beyond_64_bits.json()["errors"][0]["loc"] == ["query", "offset"]
+    assert (at_bound.status_code, at_bound.json()["users"]) == (200, [])
 
 
 async def test_only_the_owner_or_an_admin_changes_an_item(

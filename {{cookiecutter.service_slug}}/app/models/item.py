@@ -64,11 +64,3 @@ class Item:
 {%- if cookiecutter.auth == "jwt" %}
     owner_id: UserId
 {%- endif %}
-
-
-@dataclass(frozen=True, slots=True)
-class ItemPage:
-    items: list[Item]
-    total: int
-    limit: int
-    offset: int

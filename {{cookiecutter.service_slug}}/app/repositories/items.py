@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
+from app.pagination import Position
 
 
 class DuplicateNameError(Exception):
@@ -12,7 +13,11 @@ class DuplicateNameError(Exception):
 
 
 class ItemRepository(Protocol):
-    async def page(self, *, limit: int, offset: int) -> ItemPage: ...
+    async def scan(self, position: Position | None, *, limit: int) -> list[Item]:
+        """Up to `limit` items on the position's side of its key (all if None), nearest first."""
+        ...
+
+    async def count(self) -> int: ...
 
     async def get(self, item_id: ItemId) -> Item | None: ...
 

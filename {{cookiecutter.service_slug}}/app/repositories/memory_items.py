@@ -7,10 +7,12 @@ Swap in a database-backed repository for anything beyond demos and tests.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left, bisect_right
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
+from app.pagination import Bound, Position
 from app.repositories.items import DuplicateNameError
 
 
@@ -21,11 +23,25 @@ class MemoryItemRepository:
         self._items: dict[ItemId, Item] = {}
         self._ids = itertools.count(1)
 
-    async def page(self, *, limit: int, offset: int) -> ItemPage:
-        ordered = sorted(self._items.values(), key=lambda item: item.id)
-        return ItemPage(
-            items=ordered[offset : offset + limit], total=len(ordered), limit=limit, offset=offset
-        )
+    async def scan(self, position: Position | None, *, limit: int) -> list[Item]:
+        # Ids only grow and an update keeps its key's place, so the dict is in id order.
+        ids = list(self._items)
+        if position is None:
+            chosen = ids[:limit]
+        elif not position.bound.backward:
+            start = (bisect_right if position.bound is Bound.AFTER else bisect_left)(
+                ids, position.key
+            )
+            chosen = ids[start : start + limit]
+        else:
+            end = (bisect_left if position.bound is Bound.BEFORE else bisect_right)(
+                ids, position.key
+            )
+            chosen = ids[max(end - limit, 0) : end][::-1]
+        return [self._items[item_id] for item_id in chosen]
+
+    async def count(self) -> int:
+        return len(self._items)
 
     async def get(self, item_id: ItemId) -> Item | None:
         return self._items.get(item_id)

@@ -7,22 +7,24 @@ the server, as a unique constraint would be in SQL.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
 from app.mongo import ITEMS, Document
+from app.pagination import Bound, Position
 from app.repositories.items import DuplicateNameError
 
+# A page is a range of the _id index, read towards the bound.
+_OPERATORS = {Bound.AFTER: "$gt", Bound.FROM: "$gte", Bound.BEFORE: "$lt", Bound.UP_TO: "$lte"}
 # Every field but the id is stored under its own name.
 _STORED_FIELDS = [field.name for field in fields(Item) if field.name != "id"]
 
@@ -43,18 +45,18 @@ class MongoItemRepository:
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self._items = database[ITEMS]
 
-    async def page(self, *, limit: int, offset: int) -> ItemPage:
+    async def scan(self, position: Position | None, *, limit: int) -> list[Item]:
         # ObjectIds grow with creation time, so ordering by _id lists oldest first.
-        # The count and the page are two reads: without a transaction they may
-        # see different moments under concurrent writes.
-        cursor = self._items.find().sort("_id", ASCENDING).skip(offset).limit(limit)
-        total, documents = await asyncio.gather(self._items.count_documents({}), cursor.to_list())
-        return ItemPage(
-            items=[_to_item(document) for document in documents],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        if position is None:
+            query: Document = {}
+        else:
+            query = {"_id": {_OPERATORS[position.bound]: ObjectId(position.key)}}
+        backward = position is not None and position.bound.backward
+        cursor = self._items.find(query).sort("_id", DESCENDING if backward else ASCENDING)
+        return [_to_item(document) for document in await cursor.limit(limit).to_list()]
+
+    async def count(self) -> int:
+        return await self._items.count_documents({})
 
     async def get(self, item_id: ItemId) -> Item | None:
         document = await self._items.find_one({"_id": ObjectId(item_id)})

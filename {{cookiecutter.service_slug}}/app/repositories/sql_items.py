@@ -15,21 +15,38 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItemRecord
+from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
+from app.pagination import Bound, Position
 from app.repositories.items import DuplicateNameError
 from app.repositories.tables import items
 
 # Item's fields in declaration order, so a driver row maps onto Item positionally.
 _COLUMNS = [items.c[field.name] for field in fields(Item)]
 _SELECT_ONE = select(*_COLUMNS).where(items.c.id == bindparam("item_id"))
-_SELECT_PAGE = (
-    select(*_COLUMNS).order_by(items.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
-)
 _COUNT = select(func.count()).select_from(items)
+
+
+def _scan(order: ColumnElement[Any], condition: ColumnElement[bool] | None = None) -> Select[Any]:
+    """A range read of the primary key's index: no OFFSET, so every page costs the same."""
+    statement = select(*_COLUMNS)
+    if condition is not None:
+        statement = statement.where(condition)
+    return statement.order_by(order).limit(bindparam("limit"))
+
+
+_KEY = bindparam("key", type_=items.c.id.type)
+_FIRST_PAGE = _scan(items.c.id.asc())
+# Public so tests/test_sql_items.py can check each one's query plan.
+PAGE_READS = {
+    Bound.AFTER: _scan(items.c.id.asc(), items.c.id > _KEY),
+    Bound.FROM: _scan(items.c.id.asc(), items.c.id >= _KEY),
+    Bound.BEFORE: _scan(items.c.id.desc(), items.c.id < _KEY),
+    Bound.UP_TO: _scan(items.c.id.desc(), items.c.id <= _KEY),
+}
 _INSERT = insert(items).returning(*_COLUMNS)
 _DELETE = delete(items).where(items.c.id == bindparam("item_id"))
 
@@ -92,14 +109,19 @@ class SqlItemRepository:
             )
         )
 
-    async def page(self, *, limit: int, offset: int) -> ItemPage:
-        # One transaction so the total and the page come from the same snapshot.
-        async with self._engine.connect() as connection:
-            total = (await connection.execute(_COUNT)).scalar_one()
-            rows = await connection.execute(_SELECT_PAGE, {"limit": limit, "offset": offset})
-            return ItemPage(
-                items=[_to_item(row) for row in rows], total=total, limit=limit, offset=offset
-            )
+    async def scan(self, position: Position | None, *, limit: int) -> list[Item]:
+        if position is None:
+            statement, values = _FIRST_PAGE, {"limit": limit}
+        else:
+            statement, values = PAGE_READS[position.bound], {"key": position.key, "limit": limit}
+        async with self._reader.connect() as connection:
+            rows = await connection.execute(statement, values)
+            return [_to_item(row) for row in rows]
+
+    async def count(self) -> int:
+        async with self._reader.connect() as connection:
+            total: int = (await connection.execute(_COUNT)).scalar_one()
+            return total
 
     async def get(self, item_id: ItemId) -> Item | None:
         if self._driver_reads is not None:

@@ -8,8 +8,7 @@ from app.auth.principal import Principal
 from app.auth.scopes import ADMIN
 from app.auth.security import get_principal
 from app.dependencies import ApiKeyIdPath, ApiKeyServiceDep
-from app.pagination import next_page_url
-from app.parameters import PaginationDep
+from app.offset_paging import PaginationDep, next_page_url
 from app.responses import STORE, problem
 from app.schemas.api_key import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 

@@ -4,9 +4,9 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.dependencies import ItemReader, ItemWriter
 from app.models.item import NewItem
-from app.pagination import next_page_url
-from app.parameters import ItemIdPath, PaginationDep
-from app.responses import STORE, problem
+from app.pagination import page_links
+from app.parameters import ItemIdPath, ItemPageRequest
+from app.responses import LINKED_PAGE, STORE, problem
 from app.schemas.item import ItemCreate, ItemList, ItemPatch, ItemRead
 from app.services.audit import record_item_event
 
@@ -20,15 +20,23 @@ def _new_item(payload: ItemCreate) -> NewItem:
     return NewItem(name=payload.name, description=payload.description, quantity=payload.quantity)
 
 
-@router.get("")
-async def list_items(request: Request, service: ItemReader, page: PaginationDep) -> ItemList:
-    result = await service.list_items(limit=page.limit, offset=page.offset)
+@router.get("", responses=LINKED_PAGE)
+async def list_items(
+    request: Request, response: Response, service: ItemReader, page: ItemPageRequest
+) -> ItemList:
+    """Items in creation order, a page at a time: follow `next` (or `prev`) to move on."""
+    result = await service.list_items(page)
+    links = page_links(request, result)
+    if (header := links.header) is not None:
+        response.headers["Link"] = header
     return ItemList(
         items=[ItemRead.model_validate(item) for item in result.items],
+        limit=page.limit,
+        next=links.next,
+        prev=links.prev,
+        next_cursor=links.next_cursor,
+        prev_cursor=links.prev_cursor,
         total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-        next=next_page_url(request, limit=page.limit, offset=page.offset, total=result.total),
     )
 
 

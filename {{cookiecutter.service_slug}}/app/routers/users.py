@@ -4,8 +4,7 @@ from fastapi import APIRouter, FastAPI, Request, status
 
 from app.auth.security import Admin, CurrentUser
 from app.dependencies import UserIdPath, UserServiceDep
-from app.pagination import next_page_url
-from app.parameters import PaginationDep
+from app.offset_paging import PaginationDep, next_page_url
 from app.responses import STORE, OpenAPI, amend_openapi, problem
 from app.schemas.user import UserAdminUpdate, UserCreate, UserList, UserRead, UserUpdateMe
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 from app.auth.api_keys import KEY_PREFIX
 from app.auth.scopes import SCOPES
 from app.models.api_key import ApiKey, ApiKeyId
-from app.pagination import NextPage
+from app.offset_paging import NextPage
 from app.schemas.text import REQUEST_BODY, text
 
 Name = Annotated[str, text(min_length=1, max_length=100, strip=True)]

@@ -53,7 +53,11 @@ class ItemRead(BaseModel):
 
 class ItemList(BaseModel):
     items: list[ItemRead]
-    total: int = Field(description="Number of items across all pages.")
     limit: int
-    offset: int
     next: str | None = Field(description="URL of the next page, or null on the last page.")
+    prev: str | None = Field(description="URL of the previous page, or null on the first page.")
+    next_cursor: str | None = Field(description="`cursor` of the next page, or null.")
+    prev_cursor: str | None = Field(description="`cursor` of the previous page, or null.")
+    total: int | None = Field(
+        description="Number of items across all pages with include_total=true, else null."
+    )

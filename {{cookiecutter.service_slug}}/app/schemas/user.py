@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.user import UserId
-from app.pagination import NextPage
+from app.offset_paging import NextPage
 from app.schemas.text import REQUEST_BODY, SPACE, Omittable, text
 
 # A pragmatic check (one @, a dot in the domain); ownership is proven elsewhere, if needed.

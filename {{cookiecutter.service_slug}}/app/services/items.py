@@ -3,11 +3,12 @@ from __future__ import annotations
 {% if cookiecutter.auth == "jwt" -%}
 from app.auth.principal import Principal
 from app.errors import ConflictError, ForbiddenError, NotFoundError
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem, OwnedNewItem
+from app.models.item import Item, ItemChanges, ItemId, NewItem, OwnedNewItem
 {%- else -%}
 from app.errors import ConflictError, NotFoundError
-from app.models.item import Item, ItemChanges, ItemId, ItemPage, NewItem
+from app.models.item import Item, ItemChanges, ItemId, NewItem
 {%- endif %}
+from app.pagination import ItemPage, PageRequest, page_of
 from app.repositories.items import DuplicateNameError, ItemRepository
 
 
@@ -33,8 +34,11 @@ class ItemService:
         self._repository = repository
 {%- endif %}
 
-    async def list_items(self, *, limit: int, offset: int) -> ItemPage:
-        return await self._repository.page(limit=limit, offset=offset)
+    async def list_items(self, request: PageRequest) -> ItemPage:
+        # One row past the page says whether another page follows.
+        rows = await self._repository.scan(request.position, limit=request.limit + 1)
+        total = await self._repository.count() if request.include_total else None
+        return page_of(rows, request, total)
 
     async def get_item(self, item_id: ItemId) -> Item:
         item = await self._repository.get(item_id)
