@@ -22,7 +22,13 @@ from tests.template import CHOICES, CONTEXT, TEMPLATE_DIR, default_answers, load
 pytestmark = pytest.mark.hooks
 
 
-def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+def run_cookiecutter(
+    output_dir: Path | str,
+    *answers: str,
+    template: str = str(TEMPLATE_DIR),
+    started_in: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """cookiecutter --no-input; `started_in` is the user's shell directory (cwd and PWD)."""
     return subprocess.run(
         [
             sys.executable,
@@ -31,9 +37,11 @@ def run_cookiecutter(output_dir: Path, *answers: str) -> subprocess.CompletedPro
             "--no-input",
             "-o",
             str(output_dir),
-            str(TEMPLATE_DIR),
+            template,
             *answers,
         ],
+        cwd=started_in,
+        env={**os.environ, "PWD": str(started_in)} if started_in else None,
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -522,6 +530,7 @@ def test_cookiecutter_from_a_relative_path_records_the_absolute_template_and_its
     result = subprocess.run(
         [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), "."],
         cwd=TEMPLATE_DIR,
+        # A PWD that is not the template: the hook must not rely on it for the location.
         env={**os.environ, "PWD": str(tmp_path)},
         capture_output=True,
         text=True,
@@ -575,14 +584,7 @@ def test_next_steps_name_the_backing_services_of_each_combination(
 
 def test_next_steps_cd_relative_to_where_cookiecutter_was_started(tmp_path: Path) -> None:
     """cookiecutter -o services from tmp_path: the user types `cd services/orders-service`."""
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", "services", str(TEMPLATE_DIR)],
-        cwd=tmp_path,
-        env={**os.environ, "PWD": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_cookiecutter("services", started_in=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert next_steps_of(result)[0] == "  cd services/orders-service"
