@@ -52,13 +52,14 @@ def _create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-async def create_read_pool(settings: Settings) -> asyncpg.Pool | None:
-    """A plain asyncpg pool for hot single-row reads on PostgreSQL; None on SQLite.
+async def create_driver_pool(settings: Settings) -> asyncpg.Pool | None:
+    """A plain asyncpg pool for the hot single statements on PostgreSQL; None on SQLite.
 
     SQLAlchemy's execute path costs about three times the driver's own `fetchrow`,
     and its pool lets new requests overtake waiting ones (long p99 under load).
-    Reads that dominate traffic go straight to the driver through this pool;
-    everything else keeps the engine. It connects lazily, like the engine, so the
+    The item read and the item writes, which dominate traffic, go straight to the
+    driver through this pool (app.repositories.sql_items.Driver); everything
+    else keeps the engine. It connects lazily, like the engine, so the
     service starts while the database is down.
     """
     url = make_url(settings.database_url)
@@ -76,14 +77,17 @@ async def create_read_pool(settings: Settings) -> asyncpg.Pool | None:
         timeout=settings.database_timeout_seconds,
         max_inactive_connection_lifetime=1800,
         reset=_keep_session,
+        # The outbox stores a changed row as PostgreSQL writes it in JSON: in UTC,
+        # like every timestamp the service returns, whatever the server's default.
+        server_settings={"TimeZone": "UTC"},
     )
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
     """Skip asyncpg's per-release reset query (RESET ALL, UNLISTEN *, ...).
 
-    This pool only runs single SELECTs in autocommit and never changes session
-    state, so the reset would be a second round trip per read for nothing.
+    This pool only runs single statements in autocommit and never changes session
+    state, so the reset would be a second round trip per statement for nothing.
     asyncpg still rolls back any open transaction before calling this.
     """
 

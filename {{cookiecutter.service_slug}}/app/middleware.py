@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.container import container_of_app
 from app.errors import problem_response, unavailable_problem
-from app.logging import request_id_var
+from app.logging import AccessRecord, request_id_var
 from app.metrics import HttpMetrics
 from app.outages import Outage
 
@@ -85,18 +85,20 @@ class ObservabilityMiddleware:
             labels = (scope["method"], route, str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(elapsed)
-            if self.access_log and scope["path"] not in QUIET_PATHS:
-                access_logger.info(
-                    "request",
-                    extra={
-                        "client": _client_address(scope),
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 3),
-                    },
-                )
+            if (
+                self.access_log
+                and scope["path"] not in QUIET_PATHS
+                and access_logger.isEnabledFor(logging.INFO)
+            ):
+                fields = {
+                    "client": _client_address(scope),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 3),
+                }
+                access_logger.handle(AccessRecord(fields, request_id))
             request_id_var.reset(token)
 
 

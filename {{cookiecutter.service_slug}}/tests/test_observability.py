@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -16,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
-from app.logging import JsonFormatter, request_id_var
+from app.logging import JsonFormatter, configure_logging, request_id_var, stop_logging
 from app.main import create_app
 
 
@@ -82,6 +83,23 @@ def test_json_formatter_includes_context_request_id_and_exception() -> None:
     assert line["level"] == "ERROR"
     assert line["request_id"] == "req-1"
     assert "ValueError: boom" in line["exception"]
+
+
+def test_lines_are_written_by_the_logging_thread_with_the_callers_request_id() -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    token = request_id_var.set("req-2")
+    try:
+        logging.getLogger("app.test").info("queued %s", "line", extra={"item_id": 7})
+    finally:
+        request_id_var.reset(token)
+    stop_logging()  # drains the queue, as the process's exit does
+
+    [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert line["message"] == "queued line"
+    assert line["request_id"] == "req-2"
+    assert line["item_id"] == 7
+    assert line["timestamp"].endswith("+00:00")
 
 
 def test_json_lines_carry_no_colour_codes_of_uvicorn_messages() -> None:

@@ -1,8 +1,8 @@
-"""The item store's two read paths return the same items; a page is an index range read.
+"""The item store's driver and engine paths agree; a page is an index range read.
 
-With TEST_DATABASE_URL on PostgreSQL, `get` reads through a plain asyncpg pool
-(app.database.create_read_pool); on SQLite there is no such pool and the
-engine serves every read. Either way the result must equal SQLAlchemy's.
+With TEST_DATABASE_URL on PostgreSQL, `get` and every write run on a plain
+asyncpg pool (app.database.create_driver_pool); on SQLite there is no such
+pool and the engine serves everything. Either way the result must equal SQLAlchemy's.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from sqlalchemy import make_url
 
 from app.config import Settings
 from app.container import container_of_app
-from app.database import create_read_pool
+from app.database import create_driver_pool
 from app.pagination import Bound
 from app.repositories.sql_items import PAGE_READS, SqlItemRepository
+from app.schemas.item import ItemRead
 
 
 def on_postgresql(app: FastAPI) -> bool:
@@ -53,22 +54,58 @@ async def test_a_missing_item_is_none_on_both_paths(app: FastAPI) -> None:
     assert await engine_only(app).get(424242) is None
 
 
-async def test_postgresql_reads_go_through_the_driver_pool(
+async def test_postgresql_item_reads_and_writes_go_through_the_driver_pool(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    response = await client.post("/items", json={"name": "dial", "quantity": 1})
-    item_id = response.json()["id"]
-    pool = container_of_app(app).store.read_pool
-
+    pool = container_of_app(app).store.driver_pool
     if not on_postgresql(app):
         assert pool is None
         return
     assert pool is not None
-    # The pool connects lazily: the read below opens its first connection.
+    # The pool connects lazily: the write below opens its first connection.
     assert pool.get_size() == 0
-    assert (await client.get(f"/items/{item_id}")).status_code == 200
+    response = await client.post("/items", json={"name": "dial", "quantity": 1})
+    assert response.status_code == 201
+    assert pool.get_size() == 1
+    assert (await client.get(f"/items/{response.json()['id']}")).status_code == 200
     assert pool.get_size() == 1
     assert pool.get_idle_size() == 1
+
+
+async def test_the_written_item_is_what_the_engine_reads(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    created = (await client.post("/items", json={"name": "lever", "quantity": 2})).json()
+    path = f"/items/{created['id']}"
+    patched = (await client.patch(path, json={"description": "long"})).json()
+
+    via_engine = await engine_only(app).get(created["id"])
+
+    assert via_engine is not None
+    assert ItemRead.model_validate(via_engine).model_dump(mode="json") == patched
+    assert patched["quantity"] == 2
+    assert patched["updated_at"] > created["updated_at"]
+
+
+async def test_writes_of_a_missing_item_change_nothing(app: FastAPI) -> None:
+    items = container_of_app(app).items
+
+    assert await items.update(424242, {"quantity": 1}) is None
+    assert await items.delete(424242) is False
+    assert await engine_only(app).get(424242) is None
+
+
+async def test_more_concurrent_writes_than_connections_all_succeed(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    writers = 3 * container_of_app(app).settings.database_pool_size
+
+    responses = await asyncio.gather(
+        *(client.post("/items", json={"name": f"rush-{n}", "quantity": n}) for n in range(writers))
+    )
+
+    assert [response.status_code for response in responses] == [201] * writers
+    assert len({response.json()["id"] for response in responses}) == writers
 
 
 async def test_more_concurrent_reads_than_connections_all_succeed(
@@ -84,10 +121,10 @@ async def test_more_concurrent_reads_than_connections_all_succeed(
     assert {item.name if item else None for item in found} == {"crowd"}
 
 
-async def test_the_read_pool_takes_the_engine_url_and_connects_lazily() -> None:
+async def test_the_driver_pool_takes_the_engine_url_and_connects_lazily() -> None:
     # Nothing listens on port 1: creating the pool must not try to connect.
     url = "postgresql+asyncpg://user:secret@127.0.0.1:1/db?prepared_statement_cache_size=0"
-    pool = await create_read_pool(Settings(environment="test", database_url=url, _env_file=None))
+    pool = await create_driver_pool(Settings(environment="test", database_url=url, _env_file=None))
 
     assert pool is not None
     try:
@@ -96,11 +133,11 @@ async def test_the_read_pool_takes_the_engine_url_and_connects_lazily() -> None:
         await pool.close()
 
 
-async def test_sqlite_has_no_read_pool(tmp_path: Path) -> None:
+async def test_sqlite_has_no_driver_pool(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"
     settings = Settings(environment="test", database_url=url, _env_file=None)
 
-    assert await create_read_pool(settings) is None
+    assert await create_driver_pool(settings) is None
 
 
 @pytest.mark.parametrize("bound", list(Bound))

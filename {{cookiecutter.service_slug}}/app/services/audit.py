@@ -1,9 +1,10 @@
-"""Work that happens after the response is sent (FastAPI BackgroundTasks).
+"""An audit line for every successful write: created, replaced, updated or deleted.
 
-Recording an audit event stands in for any post-response side effect: sending
-a notification, warming a cache, calling a webhook. The client does not wait
-for it; if it raises, the server logs the error and the response is unaffected.
-Every write records one: created, replaced, updated or deleted.
+It is a log record handed to the logging thread (app.logging), so the request
+never waits on its I/O, and it costs less inline than scheduling a FastAPI
+background task would. Work that is slow or may fail (a notification, a
+webhook) belongs in `BackgroundTasks`, or in the broker when it must survive a
+restart.
 """
 
 from __future__ import annotations
@@ -18,5 +19,5 @@ AuditAction = Literal["created", "replaced", "updated", "deleted"]
 audit_logger = logging.getLogger("app.audit")
 
 
-async def record_item_event(action: AuditAction, item_id: ItemId) -> None:
+def record_item_event(action: AuditAction, item_id: ItemId) -> None:
     audit_logger.info("item %s", action, extra={"event": f"item.{action}", "item_id": item_id})

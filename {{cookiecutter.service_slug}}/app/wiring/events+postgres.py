@@ -18,10 +18,7 @@ async def open_events(
     settings: Settings, broker: {{ cookiecutter.broker }}.Broker, store: Store
 ) -> AsyncIterator[OpenedEvents]:
     signal = OutboxSignal()
-    timeout = settings.database_timeout_seconds
-    items = SqlOutboxItemRepository(
-        store.engine, signal, store.read_pool, read_timeout_seconds=timeout
-    )
+    items = SqlOutboxItemRepository(store.engine, signal, store.driver)
     runtime = EventRuntime(
         settings, broker, SqlOutbox(store.engine), SqlProcessedEvents(store.engine), signal
     )

@@ -1,4 +1,4 @@
-"""PostgreSQL (SQLite locally) as the app opens it: the engine, the read pool, the item store."""
+"""PostgreSQL (SQLite locally) as the app opens it: the engine, the driver pool, the item store."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.database import create_engine, create_read_pool, is_unavailable, ping
+from app.database import create_driver_pool, create_engine, is_unavailable, ping
 from app.outages import Outage
 from app.readiness import ReadinessCheck
-from app.repositories.sql_items import SqlItemRepository
+from app.repositories.sql_items import Driver, SqlItemRepository
 
 
 @dataclass(frozen=True, slots=True)
 class Store:
     settings: Settings
     engine: AsyncEngine
-    # None on SQLite: the hot reads go through the engine there.
-    read_pool: asyncpg.Pool | None
+    # None on SQLite: the hot reads and writes go through the engine there.
+    driver_pool: asyncpg.Pool | None
+    driver: Driver | None
     items: SqlItemRepository
     outage: Outage
 
@@ -33,7 +34,12 @@ class Store:
 @asynccontextmanager
 async def open_store(settings: Settings) -> AsyncIterator[Store]:
     engine = create_engine(settings)
-    read_pool = await create_read_pool(settings)
+    driver_pool = await create_driver_pool(settings)
+    driver = (
+        None
+        if driver_pool is None
+        else Driver(driver_pool, engine.dialect, timeout_seconds=settings.database_timeout_seconds)
+    )
     outage = Outage(
         "database",
         is_unavailable,
@@ -44,14 +50,13 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         yield Store(
             settings,
             engine,
-            read_pool,
-            SqlItemRepository(
-                engine, read_pool, read_timeout_seconds=settings.database_timeout_seconds
-            ),
+            driver_pool,
+            driver,
+            SqlItemRepository(engine, driver),
             outage,
         )
     finally:
         await outage.close()
-        if read_pool is not None:
-            await read_pool.close()
+        if driver_pool is not None:
+            await driver_pool.close()
         await engine.dispose()
