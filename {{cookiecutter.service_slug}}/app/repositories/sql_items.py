@@ -1,9 +1,9 @@
 """Item store on SQLAlchemy Core (PostgreSQL via asyncpg, SQLite via aiosqlite).
 
 Core rather than the ORM: statements are built once at import and their
-compiled form is cached. On PostgreSQL the single-item read and every write,
-the hot paths, skip SQLAlchemy's execute and run the same statements on
-asyncpg directly, one round trip each (decisions 0014 and 0027).
+compiled form is cached. On PostgreSQL the item reads (one item, a page, the
+count) and every write, the hot paths, skip SQLAlchemy's execute and run the
+same statements on asyncpg directly, one round trip each (decisions 0014 and 0027).
 """
 
 from __future__ import annotations
@@ -135,6 +135,23 @@ class Driver:
     async def fetchrow(
         self, statement: DriverStatement, values: Mapping[str, object]
     ) -> asyncpg.Record | None:
+        async with self._connection() as connection:
+            record: asyncpg.Record | None = await connection.fetchrow(
+                statement.sql, *statement.arguments(values)
+            )
+        return record
+
+    async def fetch(
+        self, statement: DriverStatement, values: Mapping[str, object]
+    ) -> list[asyncpg.Record]:
+        async with self._connection() as connection:
+            records: list[asyncpg.Record] = await connection.fetch(
+                statement.sql, *statement.arguments(values)
+            )
+        return records
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         # Only a wait needs a timer (bounded like the engine's pool_timeout);
         # arming one on every call would cost ~6% of a read.
         if self._gate.locked():
@@ -144,16 +161,13 @@ class Driver:
             await self._gate.acquire()
         try:
             async with self._pool.acquire() as connection:
-                record: asyncpg.Record | None = await connection.fetchrow(
-                    statement.sql, *statement.arguments(values)
-                )
+                yield connection
         finally:
             self._gate.release()
-        return record
 
 
 class SqlItemRepository:
-    """Each write is one statement on PostgreSQL, one transaction on SQLite.
+    """Each read and write is one statement on PostgreSQL; a write is one transaction on SQLite.
 
     On PostgreSQL (`driver` given) a write is a single statement in autocommit,
     atomic on its own; the outbox repository adds its event to that same
@@ -170,14 +184,22 @@ class SqlItemRepository:
 
     async def scan(self, position: Position | None, *, limit: int) -> list[Item]:
         if position is None:
-            statement, values = _FIRST_PAGE, {"limit": limit}
+            key, statement, values = None, _FIRST_PAGE, {"limit": limit}
         else:
-            statement, values = PAGE_READS[position.bound], {"key": position.key, "limit": limit}
+            key, statement = position.bound, PAGE_READS[position.bound]
+            values = {"key": position.key, "limit": limit}
+        if (driver := self._driver) is not None:
+            compiled = driver.statement(("scan", key), lambda: statement)
+            return [Item(*record) for record in await driver.fetch(compiled, values)]
         async with self._reader.connect() as connection:
             rows = await connection.execute(statement, values)
             return [_to_item(row) for row in rows]
 
     async def count(self) -> int:
+        if (driver := self._driver) is not None:
+            record = await driver.fetchrow(driver.statement("count", lambda: _COUNT), {})
+            assert record is not None  # count(*) always returns its row
+            return int(record[0])
         async with self._reader.connect() as connection:
             total: int = (await connection.execute(_COUNT)).scalar_one()
             return total
