@@ -35,7 +35,8 @@ that must finish with zero errors and no stall. The ratios against the
 baselines are informational (PASS/BELOW in the target table): the exit status
 is 0 unless something crashed, a run returned errors (non-2xx, socket errors)
 or stalled. --smoke is the CI form: 2 s runs after 1 s of warm-up, one round,
-list sizes 1k and 10k, no mongo.
+list sizes 1k and 10k, no mongo, and of the one-server-at-a-time runs only the
+256-connection one (the rounds load every other endpoint).
 
 Everything listens on loopback only. uv runs --offline (the template's CI
 warms its cache); pass --uv-online on a machine with a cold uv cache.
@@ -330,12 +331,15 @@ def run(args: argparse.Namespace) -> Results:
         service_env = project.child_env(prefix, **{f"{prefix}DATABASE_URL": database_url})
         _say("alembic upgrade head")
         project.migrate(project_dir, service_env)
-        cases, item_path = measure_all(runner, project_dir, prefix, service_env, database_url)
+        cases, item_path = measure_all(
+            runner, project_dir, prefix, service_env, database_url, singles=not args.smoke
+        )
         servers, loads = round_plan(runner, project_dir, prefix, service_env, database_url)
         loads = [*loads_of_item(item_path), *loads]
         if not args.no_jwt:
             jwt = stack.enter_context(jwt_project(runner, workdir / "jwt", args))
-            cases.extend(measure_jwt(jwt))
+            if not args.smoke:
+                cases.extend(measure_jwt(jwt))
             servers.append(jwt.server)
             loads.extend(jwt.loads)
         rounds = measure_rounds(servers, loads, args.rounds, runner.timing) if args.rounds else []
@@ -361,20 +365,30 @@ def run(args: argparse.Namespace) -> Results:
 
 
 def measure_all(
-    runner: Runner, project_dir: Path, prefix: str, service_env: dict[str, str], database_url: str
+    runner: Runner,
+    project_dir: Path,
+    prefix: str,
+    service_env: dict[str, str],
+    database_url: str,
+    *,
+    singles: bool = True,
 ) -> tuple[list[report.Case], str]:
+    """One server at a time; without `singles` (the smoke) only the 256-connection run."""
     cases: list[report.Case] = []
     # The rendered service goes first: it creates the item every case reads.
     with runner.start("rendered", RENDERED_APP, cwd=project_dir, env=service_env) as server:
         item_path = f"/items/{_seed_item(server)}"
         expected_item = _get_json(server, item_path)
-        cases.append(runner.measure(server, report.RENDERED_HEALTH, "/health"))
-        cases.append(runner.measure(server, report.RENDERED_ITEM, item_path))
+        if singles:
+            cases.append(runner.measure(server, report.RENDERED_HEALTH, "/health"))
+            cases.append(runner.measure(server, report.RENDERED_ITEM, item_path))
         cases.append(
             runner.measure(
                 server, report.RENDERED_ITEM_HIGH, item_path, connections=HIGH_CONNECTIONS
             )
         )
+    if not singles:
+        return cases, item_path
 
     quiet_env = {**service_env, f"{prefix}ACCESS_LOG": "false"}
     with runner.start(
