@@ -335,7 +335,7 @@ def run(args: argparse.Namespace) -> Results:
             runner, project_dir, prefix, service_env, database_url, singles=not args.smoke
         )
         servers, loads = round_plan(runner, project_dir, prefix, service_env, database_url)
-        loads = [*loads_of_item(item_path), *loads]
+        loads = [*item_reads(item_path), *loads]
         if not args.no_jwt:
             jwt = stack.enter_context(jwt_project(runner, workdir / "jwt", args))
             if not args.smoke:
@@ -351,6 +351,9 @@ def run(args: argparse.Namespace) -> Results:
             "warmup_s": args.warmup,
             "wrk_threads": THREADS,
             "uvicorn_flags": ["--workers", "1", "--no-access-log", *runner.flags],
+            "rounds": args.rounds,
+            "list_sizes": args.list_sizes,
+            "smoke": args.smoke,
         }
         return Results(
             settings=settings,
@@ -430,7 +433,10 @@ def measure_all(
 def round_plan(
     runner: Runner, project_dir: Path, prefix: str, service_env: dict[str, str], database_url: str
 ) -> tuple[list[ServerSpec], list[Load]]:
-    """The auth=none servers of the interleaved rounds, and their loads but the item reads."""
+    """The auth=none servers of the interleaved rounds, and their loads but the item reads.
+
+    The item reads (item_reads) need the seeded item's path, known after the single runs.
+    """
     # asyncpg takes a plain libpq URL, without SQLAlchemy's "+asyncpg" driver suffix.
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     quiet_env = {**service_env, f"{prefix}ACCESS_LOG": "false"}
@@ -461,7 +467,7 @@ def round_plan(
     return servers, loads
 
 
-def loads_of_item(item_path: str) -> list[Load]:
+def item_reads(item_path: str) -> list[Load]:
     return [
         Load(report.ASYNCPG_ITEM, "raw-asyncpg", item_path),
         Load(report.RENDERED_ITEM, "rendered", item_path),
