@@ -1,16 +1,24 @@
-"""The bench's verdicts and exit reasons, from made-up measurements (no servers, no wrk).
+"""The bench's verdicts and exit reasons, from made-up measurements, and its write script.
 
 The target table is what the closing notes of issue 14 quote, and the exit status is what
 the CI smoke relies on: both must judge the numbers they are given, and only errors or a
-stall (never a ratio) may fail a run.
+stall (never a ratio) may fail a run. The write case is only meaningful if write.lua
+never repeats a name (the items table would answer 409s): checked against a tiny server.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.availability import skip_or_fail
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"
 # The bench's modules import each other by bare name, as when bench/run.py runs.
@@ -18,7 +26,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import report  # noqa: E402
 import run  # noqa: E402
-from loadgen import LoadResult  # noqa: E402
+from loadgen import LoadResult, run_wrk  # noqa: E402
 
 pytestmark = pytest.mark.tier1
 
@@ -121,3 +129,50 @@ def test_errors_in_a_round_and_a_stall_in_a_single_run_fail_the_run() -> None:
         f"{report.RENDERED_ITEM}: 3 errors, stalled",
         f"round 1: {report.RENDERED_WRITE}: 7 errors",
     ]
+
+
+class ItemSink(BaseHTTPRequestHandler):
+    """Records the name of every POSTed item; answers 201, or 409 for a name seen before."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as wrk expects
+    names: list[str]
+    seen: set[str]
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            repeated = body["name"] in self.seen
+            self.seen.add(body["name"])
+            self.names.append(body["name"])
+        self.send_response(409 if repeated else 201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def item_sink() -> Iterator[tuple[str, list[str]]]:
+    if shutil.which("wrk") is None:
+        skip_or_fail("wrk")
+    names: list[str] = []
+    handler = type("Sink", (ItemSink,), {"names": names, "seen": set()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/items", names
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_write_script_names_every_item_once_across_threads_and_runs(
+    item_sink: tuple[str, list[str]],
+) -> None:
+    url, names = item_sink
+    runs = [run_wrk(url, connections=4, duration_s=1, write=True) for _ in range(2)]
+    assert all(run.requests > 0 and run.non2xx == 0 for run in runs)
+    assert len(names) == len(set(names)) >= sum(run.requests for run in runs)
