@@ -137,10 +137,7 @@ class Results:
         runs: list[tuple[str, int, bool]] = [
             (case.label, case.load.errors, case.load.stalled) for case in self.cases
         ]
-        runs += [
-            (f"{p.case.label} ({p.page} page)", p.case.load.errors, p.case.load.stalled)
-            for p in self.list_points
-        ]
+        runs += [(p.case.label, p.case.load.errors, p.case.load.stalled) for p in self.list_points]
         runs += [
             (f"round {number}: {label}", result.errors, result.stalled)
             for number, entry in enumerate(self.rounds, 1)
