@@ -15,7 +15,7 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-relay clean
+.PHONY: help install test test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-smoke bench-relay clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
@@ -61,8 +61,11 @@ docs: install ## Build the documentation site with strict warnings
 refresh-versions: install ## Re-resolve every dependency set the template renders; rewrite the tested versions
 	$(UV) run --no-sync python -m tests.tested_versions
 
-bench: install ## Load-test the default rendering against bare Starlette and raw asyncpg
+bench: install ## Load-test the renderings against their baselines; print the target table
 	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)
+
+bench-smoke: install ## Every bench case for a few seconds: fails on a crash, errors or a stall, never on a ratio
+	$(UV) run --no-sync python bench/run.py --smoke $(BENCH_ARGS)
 
 bench-relay: install ## Events/s through the outbox relay, per broker (backlog and live)
 	$(UV) run --no-sync python bench/relay.py $(BENCH_ARGS)

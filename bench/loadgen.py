@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from collections.abc import Mapping
@@ -9,10 +10,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 LUA_SCRIPT = Path(__file__).with_name("report.lua")
+# POST /items with a unique name per request (and report.lua's counting).
+WRITE_SCRIPT = Path(__file__).with_name("write.lua")
 THREADS = 2
 # A request slower than this counts as a wrk timeout (an error, and a stall).
 REQUEST_TIMEOUT_S = 2
 RESULT_PREFIX = "BENCH_RESULT "
+# Tags the item names of each write run: names stay unique across runs on one database.
+_RUN_TAGS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -42,14 +47,22 @@ class LoadResult:
 
 
 def run_wrk(
-    url: str, *, connections: int, duration_s: int, headers: Mapping[str, str] | None = None
+    url: str,
+    *,
+    connections: int,
+    duration_s: int,
+    headers: Mapping[str, str] | None = None,
+    write: bool = False,
 ) -> LoadResult:
+    """GET `url`, or with `write` POST new items to it, for `duration_s` seconds."""
     header_args = [
         arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")
     ]
+    script = WRITE_SCRIPT if write else LUA_SCRIPT
+    script_args = ["--", f"w{next(_RUN_TAGS)}"] if write else []
     command = [
         "wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration_s}s",
-        f"--timeout={REQUEST_TIMEOUT_S}s", "-s", str(LUA_SCRIPT), *header_args, url,
+        f"--timeout={REQUEST_TIMEOUT_S}s", "-s", str(script), *header_args, url, *script_args,
     ]  # fmt: skip
     # The wrk process is killed by subprocess.run if we are interrupted.
     completed = subprocess.run(

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +96,48 @@ def migrate(project_dir: Path, env: dict[str, str]) -> None:
 def migrate_mongo(project_dir: Path, env: dict[str, str]) -> None:
     python = str(project_dir / ".venv/bin/python")
     _run([python, "-m", "app.mongo_migrations"], cwd=project_dir, env=env)
+
+
+# Rows the list case adds, numbered on from the table's current size: unique names, one
+# statement, no round trip per row. The description is as long as a typical item's.
+_GROW_ITEMS = (
+    "INSERT INTO items (name, description, quantity, created_at, updated_at)"
+    " SELECT 'bulk-' || n, 'Loaded by bench/run.py, row ' || n, n % 1000, now(), now()"
+    " FROM generate_series({first}, {last}) AS n"
+)
+_CURSOR_SCRIPT = (
+    "import sys\n"
+    "from app.pagination import Bound, Position, encode_cursor\n"
+    "print(encode_cursor(Position(Bound.AFTER, int(sys.argv[1]))))\n"
+)
+
+
+def grow_items(dsn: str, rows: int, size: int) -> float:
+    """Bulk-load items `rows + 1` .. `size` into the migrated table; returns the seconds taken.
+
+    VACUUM ANALYZE afterwards, as autovacuum would soon: the planner sees the new size and
+    the visibility map is set, so the measured reads are the steady state at that size.
+    """
+    started = time.perf_counter()
+    psql = ["psql", dsn, "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1"]
+    insert = _GROW_ITEMS.format(first=rows + 1, last=size)
+    _run([*psql, "-c", insert, "-c", "VACUUM ANALYZE items"], cwd=Path.cwd(), env=dict(os.environ))
+    return time.perf_counter() - started
+
+
+def item_cursor(python: Path, project_dir: Path, env: dict[str, str], key: int) -> str:
+    """The cursor of the page after item `key`, made by the rendered project's own code."""
+    completed = subprocess.run(
+        [str(python), "-c", _CURSOR_SCRIPT, str(key)],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"encoding a cursor failed:\n{completed.stderr}")
+    return completed.stdout.strip()
 
 
 def fast_stack_flags(python: Path) -> list[str]:
