@@ -7,9 +7,9 @@ default); the OpenAPI document names the configured header too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, SecurityScopes
 from starlette.requests import HTTPConnection
 
@@ -18,19 +18,6 @@ from app.container import container_of
 
 SCHEME_NAME = "APIKeyHeader"
 DEFAULT_HEADER = "X-API-Key"
-
-
-class ConfiguredAPIKeyHeader(APIKeyHeader):
-    """Reads the header named in the settings of the app serving the request."""
-
-    async def __call__(self, request: HTTPConnection) -> str | None:
-        return request.headers.get(container_of(request).settings.api_key_header) or None
-
-
-# auto_error=False: the 401 below is a problem+json naming the header to send.
-api_key_scheme = ConfiguredAPIKeyHeader(
-    name=DEFAULT_HEADER, scheme_name=SCHEME_NAME, auto_error=False
-)
 
 
 def unauthorized(request: Request, detail: str, *, invalid_key: bool) -> HTTPException:
@@ -45,24 +32,43 @@ def unauthorized(request: Request, detail: str, *, invalid_key: bool) -> HTTPExc
     )
 
 
-async def get_principal(
-    request: Request,
-    security_scopes: SecurityScopes,
-    key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Principal:
-    if key is None:
-        header = container_of(request).settings.api_key_header
-        raise unauthorized(request, f"Send an API key in the {header} header.", invalid_key=False)
-    principal: Principal | None = await container_of(request).auth.authenticator.authenticate(key)
-    if principal is None:
-        raise unauthorized(request, "The API key is invalid or revoked.", invalid_key=True)
-    missing = set(security_scopes.scopes) - principal.scopes
-    if missing:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"The API key lacks the scope {' '.join(sorted(missing))}.",
-        )
-    return principal
+class ConfiguredAPIKeyHeader(APIKeyHeader):
+    """Reads the header named in the settings of the app serving the request."""
+
+    async def __call__(self, request: HTTPConnection) -> str | None:
+        return request.headers.get(container_of(request).settings.api_key_header) or None
+
+
+class APIKeyPrincipal(ConfiguredAPIKeyHeader):
+    """The API key scheme that also checks the key: the caller, or a 401 or 403.
+
+    One dependency where a scheme, a key lookup and a scope check would be
+    three: FastAPI solves every dependency again on every request.
+    """
+
+    # The scheme's header lookup, then the principal instead of the raw key.
+    async def __call__(  # type: ignore[override]
+        self, request: Request, security_scopes: SecurityScopes
+    ) -> Principal:
+        key = await super().__call__(request)
+        if key is None:
+            header = container_of(request).settings.api_key_header
+            detail = f"Send an API key in the {header} header."
+            raise unauthorized(request, detail, invalid_key=False)
+        principal = await container_of(request).auth.authenticator.authenticate(key)
+        if principal is None:
+            raise unauthorized(request, "The API key is invalid or revoked.", invalid_key=True)
+        missing = set(security_scopes.scopes) - principal.scopes
+        if missing:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"The API key lacks the scope {' '.join(sorted(missing))}.",
+            )
+        return principal
+
+
+# auto_error=False: the 401 above is a problem+json naming the header to send.
+get_principal = APIKeyPrincipal(name=DEFAULT_HEADER, scheme_name=SCHEME_NAME, auto_error=False)
 
 
 def document_header(app: FastAPI, header: str) -> None:
