@@ -66,6 +66,7 @@ TEMPLATE_DIR = BENCH_DIR.parent
 # After bench/ itself (sys.path[0]), so the repo root never shadows these modules.
 sys.path.insert(1, str(TEMPLATE_DIR))
 
+import loadgen  # noqa: E402
 import project  # noqa: E402
 import report  # noqa: E402
 from loadgen import THREADS, LoadResult, run_wrk  # noqa: E402
@@ -276,6 +277,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration = 3
     if args.smoke:
         args.duration, args.rounds, args.no_mongo = 2, 1, True
+        loadgen.set_request_timeout(loadgen.SMOKE_REQUEST_TIMEOUT_S)
         args.list_sizes = [size for size in SMOKE_LIST_SIZES if size <= args.max_rows]
     if args.warmup is None:
         args.warmup = 1 if args.quick or args.smoke else 2
