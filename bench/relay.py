@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -44,6 +45,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import aio_pika
 import httpx
@@ -178,6 +180,8 @@ def main() -> int:
     )
     parser.add_argument("--uv-online", action="store_true", help="let uv reach the index")
     args = parser.parse_args()
+    # `timeout` and CI send SIGTERM: stop the servers this run started on the way out.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     if unknown := set(args.brokers) - set(BROKERS):
         parser.error(f"unknown brokers {sorted(unknown)}; choose from {BROKERS}")
     rows: list[Row] = []
@@ -428,6 +432,10 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
             f"| {_fmt(row.writes_s and row.events / row.writes_s, ',.0f')} "
             f"| {_fmt(row.unsent_at_writes_end, 'd')} | {_fmt(row.drain_after_writes_s, '.2f')} |"
         )
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _fmt(value: float | None, spec: str) -> str:
