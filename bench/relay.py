@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -84,8 +85,10 @@ class Row:
     # live: first request to last event consumed.
     seconds: float
     reconnect_s: float | None = None
-    # backlog: first to last event the consumer saw.
+    # backlog: first to last event the consumer saw, and the service's CPU seconds
+    # from the broker's restart to the outbox being drained (load-independent cost).
     consumer_s: float | None = None
+    service_cpu_s: float | None = None
     # live only: how long the HTTP writes alone took, and what was left to send then.
     writes_s: float | None = None
     unsent_at_writes_end: int | None = None
@@ -94,6 +97,10 @@ class Row:
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+    @property
+    def cpu_us_per_event(self) -> float | None:
+        return None if self.service_cpu_s is None else self.service_cpu_s / self.events * 1e6
 
     @property
     def verdict(self) -> str:
@@ -112,6 +119,7 @@ class Row:
             "verdict": self.verdict or None,
             "reconnect_s": self.reconnect_s,
             "consumer_s": self.consumer_s,
+            "service_cpu_us_per_event": self.cpu_us_per_event,
             "writes_s": self.writes_s,
             "unsent_at_writes_end": self.unsent_at_writes_end,
             "drain_after_writes_s": self.drain_after_writes_s,
@@ -235,7 +243,9 @@ def bench_broker(broker: str, args: argparse.Namespace, workdir: Path) -> list[R
             topic = project_dir.name
             table = OutboxTable(store_env[f"{prefix}DATABASE_URL"]) if store_env else None
             return [
-                backlog(broker, server, service.base_url, topic, args.events, table),
+                backlog(
+                    broker, server, service.base_url, topic, args.events, table, service.process.pid
+                ),
                 live(broker, server, service.base_url, topic, args.events, table),
             ]
 
@@ -301,6 +311,7 @@ def backlog(
     topic: str,
     events: int,
     table: OutboxTable | None,
+    service_pid: int,
 ) -> Row:
     consumer = reader(broker, server.url, topic, "bench-backlog")
     asyncio.run(consumer.prepare())
@@ -311,6 +322,7 @@ def backlog(
         asyncio.run(create_items(base_url, events, "backlog"))
     finally:
         server.start()
+    cpu_before = cpu_seconds(service_pid)
     started = time.perf_counter()
     if broker == "kafka":
         # Tansu lost the topic and every reader's place in it.
@@ -324,8 +336,23 @@ def backlog(
     if table is None:
         return Row(broker, "backlog", events - len(first), consumer_s, first_at - started)
     table.wait_empty()
+    cpu_s = cpu_seconds(service_pid) - cpu_before
     drained, seconds = table.drain_rate(since_id)
-    return Row(broker, "backlog", drained, seconds, first_at - started, consumer_s=consumer_s)
+    return Row(
+        broker,
+        "backlog",
+        drained,
+        seconds,
+        first_at - started,
+        consumer_s=consumer_s,
+        service_cpu_s=cpu_s * drained / events,
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def live(
@@ -419,14 +446,14 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     )
     print(
         f"| broker | case | events | seconds | events/s | vs {TARGET_EVENTS_PER_S:,.0f} "
-        "| consumer events/s | reconnect s | HTTP writes/s | unsent at writes end "
-        "| drained after s |"
+        "| service CPU µs/event | consumer events/s | reconnect s | HTTP writes/s "
+        "| unsent at writes end | drained after s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row.broker} | {row.case} | {row.events} | {row.seconds:.2f} "
-            f"| {row.rate:,.0f} | {row.verdict} "
+            f"| {row.rate:,.0f} | {row.verdict} | {_fmt(row.cpu_us_per_event, ',.0f')} "
             f"| {_fmt(row.consumer_s and row.events / row.consumer_s, ',.0f')} "
             f"| {_fmt(row.reconnect_s, '.2f')} "
             f"| {_fmt(row.writes_s and row.events / row.writes_s, ',.0f')} "
