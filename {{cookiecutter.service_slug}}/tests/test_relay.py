@@ -40,6 +40,28 @@ class FlakyPublisher:
         self.published.append(event)
 
 
+class FailingOncePublisher:
+    """Fails one chosen event once, after yielding, so the other items' publishes overlap it."""
+
+    def __init__(self) -> None:
+        self.failing: tuple[str, str] | None = None
+        self.published: list[ItemEvent] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def __call__(self, event: ItemEvent) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0)
+            if (event.type, event.item_id) == self.failing:
+                self.failing = None
+                raise ConnectionError("the broker refused this one")
+            self.published.append(event)
+        finally:
+            self.in_flight -= 1
+
+
 class HangingPublisher:
     """Never confirms, as a broker that accepts connections but has stalled."""
 
@@ -182,3 +204,48 @@ async def test_an_outbox_write_wakes_the_relay_before_its_next_poll(
     await client.post("/items", json={"name": "prompt"})
 
     await eventually(lambda: container_of_app(app).events.relay.published == 1, seconds=5)
+
+
+async def change_three_items_three_times(client: httpx.AsyncClient) -> list[str]:
+    """Three items, each created then updated twice, the changes of the items interleaved."""
+    ids = [
+        str((await client.post("/items", json={"name": name})).json()["id"])
+        for name in ("alpha", "beta", "gamma")
+    ]
+    for quantity in (1, 2):
+        for item_id in ids:
+            await client.patch(f"/items/{item_id}", json={"quantity": quantity})
+    return ids
+
+
+def quantities_of(events: list[ItemEvent], item_id: str) -> list[int]:
+    return [event.payload["quantity"] for event in events if event.item_id == item_id]
+
+
+async def test_a_concurrent_batch_keeps_each_items_order_and_stops_an_item_at_its_failure(
+    paused_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    alpha, beta, gamma = await change_three_items_three_times(client)
+    publisher = FailingOncePublisher()
+    publisher.failing = ("item.updated", beta)  # beta's first update, mid-batch
+    relay = Relay(
+        outbox_of(paused_app), publisher, OutboxSignal(), RelayPolicy(batch_size=20, concurrency=8)
+    )
+
+    with pytest.raises(ConnectionError):
+        await relay.relay_once()
+
+    assert publisher.most_in_flight > 1  # the items really went out side by side
+    assert quantities_of(publisher.published, alpha) == [0, 1, 2]
+    assert quantities_of(publisher.published, gamma) == [0, 1, 2]
+    # Nothing of beta after its failure went out: its second update waited too.
+    assert quantities_of(publisher.published, beta) == [0]
+    async with outbox_of(paused_app).claim(20) as batch:
+        assert [(event.item_id, event.payload["quantity"]) for event in batch.events] == [
+            (beta, 1),
+            (beta, 2),
+        ]
+
+    assert await relay.relay_once() is True
+    assert quantities_of(publisher.published, beta) == [0, 1, 2]
+    assert relay.published == 9

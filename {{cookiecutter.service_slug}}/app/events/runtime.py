@@ -49,6 +49,7 @@ class EventRuntime:
             outbox_signal,
             RelayPolicy(
                 batch_size=settings.outbox_batch_size,
+                concurrency=settings.outbox_publish_concurrency,
                 poll_seconds=settings.outbox_poll_seconds,
                 max_retry_seconds=settings.broker_retry_max_seconds,
             ),

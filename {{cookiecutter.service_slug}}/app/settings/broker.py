@@ -27,6 +27,8 @@ class BrokerSettings(CommonSettings):
     broker_connect_timeout_seconds: float = Field(default=30.0, gt=0)
     broker_retry_max_seconds: float = Field(default=10.0, gt=0)
     broker_max_deliveries: int = Field(default=5, ge=1, le=100)
-    outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Items whose events the relay has in flight at once (one item's go one at a time).
+    outbox_publish_concurrency: int = Field(default=64, ge=1, le=1_000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_flush_seconds: float = Field(default=5.0, ge=0)
