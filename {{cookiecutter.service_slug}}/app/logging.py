@@ -163,9 +163,8 @@ def configure_logging(level: str, stream: TextIO | None = None) -> None:
     """JSON lines to `stream` (standard output by default), written by one thread."""
     global _listener  # one writer thread per process
     stop_logging()
-    stream = sys.stdout if stream is None else stream
     pending: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    writer = _LineStream(stream, pending)
+    writer = _LineStream(sys.stdout if stream is None else stream, pending)
     writer.setFormatter(JsonFormatter())
     _listener = _BatchingListener(pending, writer)
     _listener.start()

@@ -28,3 +28,19 @@ class HttpMetrics:
             "HTTP requests being handled right now.",
             registry=self.registry,
         )
+        # The labelled children, looked up once per label set: `labels()` checks and
+        # locks on every call. Bounded: routes are templates, unmatched paths share one.
+        self._children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def observe(self, method: str, route: str, status: str, seconds: float) -> None:
+        """Count one finished request and its duration."""
+        labels = (method, route, status)
+        children = self._children.get(labels)
+        if children is None:
+            children = self._children[labels] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        count, latency = children
+        count.inc()
+        latency.observe(seconds)

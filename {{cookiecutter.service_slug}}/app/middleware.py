@@ -82,9 +82,7 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             self.metrics.in_flight.dec()
             route = _route_template(scope)
-            labels = (scope["method"], route, str(status))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.latency.labels(*labels).observe(elapsed)
+            self.metrics.observe(scope["method"], route, str(status), elapsed)
             if (
                 self.access_log
                 and scope["path"] not in QUIET_PATHS

@@ -8,7 +8,7 @@ here. A plugin gives the settings its feature needs as the fixture
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
+from app.logging import stop_logging
 from app.main import create_app
 from tests.clients import client_for
 {%- if cookiecutter.broker != "none" %}
@@ -30,6 +31,13 @@ pytest_plugins = [
     "tests.plugins.broker",
 {%- endif %}
 ]
+
+
+@pytest.fixture(autouse=True)
+def _logs_stay_with_their_test() -> Iterator[None]:
+    """Write what the logging thread still holds while this test's output is captured."""
+    yield
+    stop_logging()
 
 
 @pytest.fixture
