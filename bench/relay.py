@@ -193,11 +193,18 @@ def main() -> int:
     if unknown := set(args.brokers) - set(BROKERS):
         parser.error(f"unknown brokers {sorted(unknown)}; choose from {BROKERS}")
     rows: list[Row] = []
+    failures: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bench-relay-") as workdir:
         for broker in args.brokers or BROKERS:
             print(f"== {broker}", file=sys.stderr)
-            rows += bench_broker(broker, args, Path(workdir))
+            # One broker's failure is reported, and the others are still measured.
+            try:
+                bench_broker(broker, args, Path(workdir), rows)
+            except (RuntimeError, TimeoutError) as error:
+                failures[broker] = str(error)
     print_table(rows, args)
+    for broker, error in failures.items():
+        print(f"FAILED {broker}: {error}")
     if args.json:
         document = {
             "store": args.store,
@@ -206,12 +213,13 @@ def main() -> int:
             "batch_size": args.batch_size,
             "concurrency": args.concurrency,
             "rows": [row.as_dict() for row in rows],
+            "failures": failures,
         }
         args.json.write_text(json.dumps(document, indent=2) + "\n")
-    return 0
+    return 1 if failures else 0
 
 
-def bench_broker(broker: str, args: argparse.Namespace, workdir: Path) -> list[Row]:
+def bench_broker(broker: str, args: argparse.Namespace, workdir: Path, rows: list[Row]) -> None:
     project_dir = project.render(
         args.template,
         workdir / broker,
@@ -242,12 +250,13 @@ def bench_broker(broker: str, args: argparse.Namespace, workdir: Path) -> list[R
             wait_ready(service.base_url)
             topic = project_dir.name
             table = OutboxTable(store_env[f"{prefix}DATABASE_URL"]) if store_env else None
-            return [
+            # Each row as soon as it is measured: a failing live case keeps the backlog's.
+            rows.append(
                 backlog(
                     broker, server, service.base_url, topic, args.events, table, service.process.pid
-                ),
-                live(broker, server, service.base_url, topic, args.events, table),
-            ]
+                )
+            )
+            rows.append(live(broker, server, service.base_url, topic, args.events, table))
 
 
 def relay_env(prefix: str, args: argparse.Namespace) -> dict[str, str]:
