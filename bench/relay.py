@@ -256,7 +256,9 @@ def bench_broker(broker: str, args: argparse.Namespace, workdir: Path, rows: lis
                     broker, server, service.base_url, topic, args.events, table, service.process.pid
                 )
             )
+            print(f"measured: {rows[-1]}", file=sys.stderr)
             rows.append(live(broker, server, service.base_url, topic, args.events, table))
+            print(f"measured: {rows[-1]}", file=sys.stderr)
 
 
 def relay_env(prefix: str, args: argparse.Namespace) -> dict[str, str]:
