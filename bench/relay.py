@@ -36,7 +36,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -57,7 +56,7 @@ TEMPLATE_DIR = BENCH_DIR.parent
 sys.path.insert(1, str(TEMPLATE_DIR))
 
 import project  # noqa: E402
-from servers import serve, uvicorn_command  # noqa: E402
+from servers import cpu_seconds, serve, uvicorn_command  # noqa: E402
 
 from tests.brokers import QUEUES, NatsQueue, Queue, RabbitMQQueue  # noqa: E402
 from tests.services import (  # noqa: E402
@@ -358,12 +357,6 @@ def backlog(
         consumer_s=consumer_s,
         service_cpu_s=cpu_s * drained / events,
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def live(

@@ -34,9 +34,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server has used so far."""
-        # /proc/PID/stat: fields 14 and 15 (utime, stime), after the parenthesised name.
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.process.pid)
 
     def peak_rss_mib(self) -> float:
         return _status_kib(self.process.pid, "VmHWM") / 1024
@@ -116,6 +114,13 @@ def _wait_healthy(name: str, process: subprocess.Popen[bytes], url: str, log: Pa
                 return
         time.sleep(POLL_INTERVAL_S)
     raise TimeoutError(f"{name}: {url} not healthy after {STARTUP_TIMEOUT_S}s:\n{log_tail(log)}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time process `pid` has used so far."""
+    # /proc/PID/stat: fields 14 and 15 (utime, stime), after the parenthesised name.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _status_kib(pid: int, field: str) -> int:
