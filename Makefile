@@ -37,7 +37,7 @@ test-update: install ## cruft update of a cruft and a cookiecutter rendering fro
 	$(call tier,update,-n 0 tests/test_update.py)
 
 test-tier2: install ## Pairwise covering array: install, mypy --strict, own tests on SQLite, PostgreSQL, MongoDB
-	$(call tier,tier2,-n 2 --dist loadgroup)
+	$(call tier,tier2,-n 3 --dist loadgroup)
 
 test-contract: install ## Every database variant served by uvicorn passes one HTTP contract
 	$(call tier,contract,-n 2 --dist loadgroup)

@@ -16,7 +16,7 @@ from app.auth import passwords
 from app.auth.tokens import hash_refresh_token
 from app.container import container_of_app
 from app.models.user import NewUser, User
-from tests.plugins.auth import PASSWORD, add_user
+from tests.plugins.auth import PASSWORD, SERVICE_HASHER, add_user
 
 
 async def login(
@@ -109,8 +109,9 @@ async def test_deactivated_user_cannot_log_in(
 
 
 async def test_login_rehashes_a_password_hashed_with_outdated_parameters(
-    anonymous_client: httpx.AsyncClient, app: FastAPI
+    anonymous_client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(passwords, "_hasher", SERVICE_HASHER)
     weaker = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8 * 1024),))
     old_hash = weaker.hash(PASSWORD)
     users = container_of_app(app).auth.users

@@ -8,10 +8,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from app.auth import passwords
 from app.auth.throttle import LoginThrottle
 from app.container import container_of_app
 from app.models.user import User
@@ -20,13 +18,6 @@ from tests.plugins.auth import PASSWORD, TEST_SECRET_KEY, add_user
 FAILURES = 3
 ATTEMPTS = 6
 WINDOW = 60
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # These tests count verifications, not their cost: the smallest argon2id keeps them fast.
-    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1),))
-    monkeypatch.setattr(passwords, "_hasher", cheap)
 
 
 @pytest.fixture

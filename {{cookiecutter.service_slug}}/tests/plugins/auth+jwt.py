@@ -8,7 +8,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
+from app.auth import passwords
 from app.auth.scopes import USER_SCOPES
 from app.auth.tokens import create_access_token
 from app.container import container_of_app
@@ -19,6 +22,16 @@ from tests.clients import client_for
 # 64 bytes: long enough for every HMAC algorithm PyJWT signs with.
 TEST_SECRET_KEY = "test-signing-key-" + "k" * 47
 PASSWORD = "correct horse battery staple"
+# The service's argon2id parameters, for the test that checks a login upgrades to them.
+SERVICE_HASHER = passwords._hasher
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tests check what is hashed and verified, not its cost: the smallest argon2id
+    # takes a fraction of the service's 50-100 ms per hash.
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8 * 1024, parallelism=1),))
+    monkeypatch.setattr(passwords, "_hasher", cheap)
 
 
 @pytest.fixture

@@ -34,7 +34,9 @@ def broker_settings() -> dict[str, Any]:
     # relay (tests that run two) away from the first one's events.
     quiet_relay = {"outbox_poll_seconds": 60, "broker_retry_max_seconds": 0.5}
     if not TEST_BROKER_URL:
-        return quiet_relay
+        # Apps made outside the in-memory broker (the CLI's) try the default URL, where
+        # nothing listens; each would wait the default 5 s for that attempt on shutdown.
+        return quiet_relay | {"broker_timeout_seconds": 1}
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     return quiet_relay | {
         "broker_url": TEST_BROKER_URL,
