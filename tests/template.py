@@ -224,21 +224,21 @@ def database_representatives(choices: Choices = CHOICES) -> list[dict[str, str]]
 Pair = tuple[tuple[str, str], tuple[str, str]]
 
 
-def pairs_of(answers: Mapping[str, str]) -> set[Pair]:
-    items = sorted((name, answers[name]) for name in CHOICES)
+def pairs_of(answers: Mapping[str, str], choices: Choices = CHOICES) -> set[Pair]:
+    items = sorted((name, answers[name]) for name in choices)
     return set(itertools.combinations(items, 2))
 
 
-def all_pairs() -> set[Pair]:
+def all_pairs(choices: Choices = CHOICES) -> set[Pair]:
     return {
         ((first, a), (second, b))
-        for first, second in itertools.combinations(sorted(CHOICES), 2)
-        for a in CHOICES[first]
-        for b in CHOICES[second]
+        for first, second in itertools.combinations(sorted(choices), 2)
+        for a in choices[first]
+        for b in choices[second]
     }
 
 
-def covering_array(seeds: list[dict[str, str]]) -> list[dict[str, str]]:
+def covering_array(seeds: list[dict[str, str]], choices: Choices = CHOICES) -> list[dict[str, str]]:
     """Seeds plus greedily built combinations until every pair of option values appears.
 
     Each new combination starts from a pair not yet covered, then gives every
@@ -248,20 +248,20 @@ def covering_array(seeds: list[dict[str, str]]) -> list[dict[str, str]]:
     not with their product.
     """
     rows = [dict(seed) for seed in seeds]
-    uncovered = all_pairs() - set().union(set(), *(pairs_of(row) for row in rows))
+    uncovered = all_pairs(choices) - set().union(set(), *(pairs_of(row, choices) for row in rows))
     while uncovered:
-        row = _row_covering(min(uncovered), uncovered)
+        row = _row_covering(min(uncovered), uncovered, choices)
         rows.append(row)
-        uncovered -= pairs_of(row)
+        uncovered -= pairs_of(row, choices)
     return rows
 
 
-def _row_covering(start: Pair, uncovered: set[Pair]) -> dict[str, str]:
+def _row_covering(start: Pair, uncovered: set[Pair], choices: Choices) -> dict[str, str]:
     row = dict(start)
-    for name in sorted(CHOICES, key=lambda option: -len(CHOICES[option])):
+    for name in sorted(choices, key=lambda option: -len(choices[option])):
         if name not in row:
-            row[name] = max(CHOICES[name], key=lambda value: _gain(row, name, value, uncovered))
-    return {name: row[name] for name in CHOICES}
+            row[name] = max(choices[name], key=lambda value: _gain(row, name, value, uncovered))
+    return {name: row[name] for name in choices}
 
 
 def _gain(row: Mapping[str, str], name: str, value: str, uncovered: set[Pair]) -> int:

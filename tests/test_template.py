@@ -231,6 +231,17 @@ def test_covering_array_is_much_smaller_than_the_product_and_deterministic() -> 
     assert len(rows) < math.prod(largest) / 4
 
 
+def test_tier2_array_holds_every_pair_with_issue_13s_values() -> None:
+    rows = covering_array(database_representatives(WITH_ISSUE_13), WITH_ISSUE_13)
+    assert rows[: len(CHOICES["database"])] == database_representatives(WITH_ISSUE_13)
+    for name, values in ISSUE_13_OPTIONS.items():
+        for other in WITH_ISSUE_13:
+            if other != name:
+                seen = {(row[name], row[other]) for row in rows}
+                assert seen == set(itertools.product(values, WITH_ISSUE_13[other])), (name, other)
+    assert set().union(*(pairs_of(row, WITH_ISSUE_13) for row in rows)) == all_pairs(WITH_ISSUE_13)
+
+
 def test_pairs_helpers_agree() -> None:
     row = default_answers()
     assert pairs_of(row) <= all_pairs()
