@@ -46,17 +46,17 @@ def test_all_combinations_is_the_full_product() -> None:
     assert len({tuple(c.items()) for c in combinations}) == len(combinations)
 
 
-def test_tier1_renders_every_combination_of_the_file_shaping_options_once() -> None:
-    rows = tier1_combinations()
+def test_full_product_rows_are_every_combination_of_the_file_shaping_options_once() -> None:
+    rows = full_product_rows()
     shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS + TARGET_OPTIONS]
     seen = [tuple(row[name] for name in shaping) for row in rows]
     assert sorted(seen) == sorted(itertools.product(*(CHOICES[name] for name in shaping)))
     assert default_answers() in rows
 
 
-def test_tier1_meets_every_combination_of_the_code_options_with_every_target() -> None:
+def test_full_product_rows_meet_every_combination_of_the_code_options_with_every_target() -> None:
     seen = {
-        tuple(row[name] for name in TARGET_OPTIONS + CODE_OPTIONS) for row in tier1_combinations()
+        tuple(row[name] for name in TARGET_OPTIONS + CODE_OPTIONS) for row in full_product_rows()
     }
     expected = itertools.product(*(CHOICES[name] for name in TARGET_OPTIONS + CODE_OPTIONS))
     assert seen == set(expected)
@@ -159,7 +159,10 @@ def test_strength_3_rows_stay_near_the_lower_bound_and_below_the_full_product(
     assert len(rows) < full_product_size(choices)
 
 
-def test_tier1_keeps_the_full_product_today_and_switches_to_strength_3_with_issue_13() -> None:
+def test_tier1_keeps_the_full_product_today_and_switches_to_strength_3_with_issue_13(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(TIER1_MATRIX_VARIABLE, raising=False)
     assert full_product_size(CHOICES) <= TIER1_FULL_PRODUCT_LIMIT
     assert tier1_combinations() == full_product_rows()
     assert full_product_size(WITH_ISSUE_13) > TIER1_FULL_PRODUCT_LIMIT
