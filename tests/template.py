@@ -68,8 +68,12 @@ def shaping_options(choices: Choices = CHOICES) -> list[str]:
 def tier1_combinations(
     choices: Choices = CHOICES, code_options: Sequence[str] = CODE_OPTIONS
 ) -> list[dict[str, str]]:
-    """Tier 1's rows: the full product of the file-shaping options while it is
-    small enough, a strength-3 covering array of them beyond (decision 0028)."""
+    """Tier 1's rows: the full product while it is small, strength 3 beyond.
+
+    The full product of the file-shaping options is kept while it has at most
+    TIER1_FULL_PRODUCT_LIMIT rows, a strength-3 covering array replaces it
+    beyond (decision 0028); TIER1_MATRIX forces either.
+    """
     if tier1_uses_full_product(choices):
         return full_product_rows(choices, code_options)
     return strength_3_rows(choices, code_options)
