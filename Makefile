@@ -27,7 +27,7 @@ install: ## Create .venv with the test and docs tools
 
 test: install test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 ## Run the whole template test suite, tier by tier
 
-test-tier1: install ## Every combination: render, residue, ownership, ruff, parse, validators
+test-tier1: install ## Every combination (strength 3 beyond 300): render, residue, ownership, ruff, validators
 	$(call tier,tier1,-n auto)
 
 test-hooks: install ## Answer validation

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
-from collections.abc import Iterator, Mapping
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,7 +47,51 @@ TARGET_OPTIONS = ("python_version",)
 CODE_OPTIONS = ("database", "auth", "broker")
 
 
-def tier1_combinations() -> list[dict[str, str]]:
+# Tier 1 renders the full product of the file-shaping options while it has at
+# most this many rows (270 today, about 280 s of CI); beyond it, a strength-3
+# covering array of them (decision 0028).
+TIER1_FULL_PRODUCT_LIMIT = 300
+TIER1_STRENGTH = 3
+# TIER1_MATRIX=full or =strength-3 forces one matrix, to time or debug the other one.
+TIER1_MATRIX_VARIABLE = "TIER1_MATRIX"
+TIER1_MATRICES = ("full", "strength-3")
+
+Choices = Mapping[str, Sequence[str]]
+# One value for each of some options, sorted by option name.
+Interaction = tuple[tuple[str, str], ...]
+
+
+def shaping_options(choices: Choices = CHOICES) -> list[str]:
+    return [name for name in choices if name not in TEXT_ONLY_OPTIONS + TARGET_OPTIONS]
+
+
+def tier1_combinations(
+    choices: Choices = CHOICES, code_options: Sequence[str] = CODE_OPTIONS
+) -> list[dict[str, str]]:
+    """Tier 1's rows: the full product while it is small, strength 3 beyond.
+
+    The full product of the file-shaping options is kept while it has at most
+    TIER1_FULL_PRODUCT_LIMIT rows, a strength-3 covering array replaces it
+    beyond (decision 0028); TIER1_MATRIX forces either.
+    """
+    if tier1_uses_full_product(choices):
+        return full_product_rows(choices, code_options)
+    return strength_3_rows(choices, code_options)
+
+
+def tier1_uses_full_product(choices: Choices = CHOICES) -> bool:
+    forced = os.environ.get(TIER1_MATRIX_VARIABLE, "")
+    if forced:
+        if forced not in TIER1_MATRICES:
+            raise ValueError(f"{TIER1_MATRIX_VARIABLE}={forced}: expected one of {TIER1_MATRICES}")
+        return forced == "full"
+    size = math.prod(len(choices[name]) for name in shaping_options(choices))
+    return size <= TIER1_FULL_PRODUCT_LIMIT
+
+
+def full_product_rows(
+    choices: Choices = CHOICES, code_options: Sequence[str] = CODE_OPTIONS
+) -> list[dict[str, str]]:
     """Every combination of the file-shaping options, each once; the others cycled.
 
     A target option's value is the row's occurrence count among rows with the
@@ -55,53 +101,148 @@ def tier1_combinations() -> list[dict[str, str]]:
     is offset by the row's index within its block of the fastest-changing
     option, so it meets every value of every other option.
     """
-    cycled = TEXT_ONLY_OPTIONS + TARGET_OPTIONS
-    shaping = [name for name in CHOICES if name not in cycled]
-    fastest = len(CHOICES[shaping[-1]])
+    shaping = shaping_options(choices)
+    fastest = len(choices[shaping[-1]])
     seen_code: dict[tuple[str, ...], int] = {}
     code_index: dict[tuple[str, ...], int] = {}
     rows = []
-    for index, values in enumerate(itertools.product(*(CHOICES[name] for name in shaping))):
+    for index, values in enumerate(itertools.product(*(choices[name] for name in shaping))):
         row = dict(zip(shaping, values, strict=True))
-        code = tuple(row[name] for name in CODE_OPTIONS)
+        code = tuple(row[name] for name in code_options)
         occurrence = seen_code[code] = seen_code.get(code, -1) + 1
         rotation = code_index.setdefault(code, len(code_index))
         for name in TARGET_OPTIONS:
             turn = occurrence + occurrence // fastest + rotation
-            row[name] = CHOICES[name][turn % len(CHOICES[name])]
+            row[name] = choices[name][turn % len(choices[name])]
         for name in TEXT_ONLY_OPTIONS:
-            row[name] = CHOICES[name][(index + index // fastest) % len(CHOICES[name])]
-        rows.append({name: row[name] for name in CHOICES})
+            row[name] = choices[name][(index + index // fastest) % len(choices[name])]
+        rows.append({name: row[name] for name in choices})
     return rows
 
 
-def default_answers() -> dict[str, str]:
-    return {name: values[0] for name, values in CHOICES.items()}
+def strength_3_rows(
+    choices: Choices = CHOICES, code_options: Sequence[str] = CODE_OPTIONS
+) -> list[dict[str, str]]:
+    """Seeds plus greedy rows until tier 1's promises hold without the full product.
+
+    Every triple of values of any three file-shaping options, every target
+    value with every combination of (up to three of) the code options, and
+    every pair of values of any two options appear in some row.
+    """
+    seeds = database_representatives(choices)
+    return covering_rows(tier1_interactions(choices, code_options), seeds, choices)
 
 
-def database_representatives() -> list[dict[str, str]]:
+def tier1_interactions(
+    choices: Choices = CHOICES, code_options: Sequence[str] = CODE_OPTIONS
+) -> set[Interaction]:
+    """What tier 1's array must hold; the full product holds it too."""
+    code = [name for name in code_options if name in choices]
+    groups = [
+        *itertools.combinations(shaping_options(choices), TIER1_STRENGTH),
+        *(
+            (target, *subset)
+            for target in TARGET_OPTIONS
+            for subset in itertools.combinations(code, min(TIER1_STRENGTH, len(code)))
+        ),
+        *itertools.combinations(choices, 2),
+    ]
+    return {interaction for group in groups for interaction in interactions_of(choices, group)}
+
+
+def interactions_of(choices: Choices, group: Iterable[str]) -> set[Interaction]:
+    """Every combination of values of the options in the group."""
+    names = sorted(group)
+    return {
+        tuple(zip(names, values, strict=True))
+        for values in itertools.product(*(choices[name] for name in names))
+    }
+
+
+def covered_by(row: Mapping[str, str], interaction: Interaction) -> bool:
+    return all(row.get(name) == value for name, value in interaction)
+
+
+def covering_rows(
+    required: set[Interaction], seeds: list[dict[str, str]], choices: Choices = CHOICES
+) -> list[dict[str, str]]:
+    """Seeds plus greedily built rows until every required interaction is in a row.
+
+    Each new row starts from the first uncovered interaction of the highest
+    strength, then gives every other option (largest lists first) the value
+    consistent with the most uncovered interactions; ties go to the earlier
+    value, so the result is deterministic (an AETG-style greedy).
+    """
+    rows = [dict(seed) for seed in seeds]
+    uncovered = {i for i in required if not any(covered_by(row, i) for row in rows)}
+    by_value: dict[tuple[str, str], set[Interaction]] = {}
+    for interaction in uncovered:
+        for item in interaction:
+            by_value.setdefault(item, set()).add(interaction)
+    while uncovered:
+        start = min(uncovered, key=lambda interaction: (-len(interaction), interaction))
+        row = _row_consistent_with(start, by_value, choices)
+        done = {i for i in uncovered if covered_by(row, i)}
+        uncovered -= done
+        for interaction in done:
+            for item in interaction:
+                by_value[item].discard(interaction)
+        rows.append(row)
+    return rows
+
+
+def _row_consistent_with(
+    start: Interaction, by_value: Mapping[tuple[str, str], set[Interaction]], choices: Choices
+) -> dict[str, str]:
+    row = dict(start)
+    for name in sorted(choices, key=lambda option: -len(choices[option])):
+        if name not in row:
+            row[name] = max(choices[name], key=lambda value: _score(row, name, value, by_value))
+    return {name: row[name] for name in choices}
+
+
+def _score(
+    row: Mapping[str, str],
+    name: str,
+    value: str,
+    by_value: Mapping[tuple[str, str], set[Interaction]],
+) -> tuple[int, int]:
+    """Uncovered interactions the value completes, then those it still leaves possible."""
+    completed = possible = 0
+    for interaction in by_value.get((name, value), ()):
+        if all(row.get(other, wanted) == wanted for other, wanted in interaction):
+            possible += 1
+            completed += all(other in row or other == name for other, _ in interaction)
+    return completed, possible
+
+
+def default_answers(choices: Choices = CHOICES) -> dict[str, str]:
+    return {name: values[0] for name, values in choices.items()}
+
+
+def database_representatives(choices: Choices = CHOICES) -> list[dict[str, str]]:
     """Each database with the default of every other option."""
-    return [default_answers() | {"database": value} for value in CHOICES["database"]]
+    return [default_answers(choices) | {"database": value} for value in choices["database"]]
 
 
 Pair = tuple[tuple[str, str], tuple[str, str]]
 
 
-def pairs_of(answers: Mapping[str, str]) -> set[Pair]:
-    items = sorted((name, answers[name]) for name in CHOICES)
+def pairs_of(answers: Mapping[str, str], choices: Choices = CHOICES) -> set[Pair]:
+    items = sorted((name, answers[name]) for name in choices)
     return set(itertools.combinations(items, 2))
 
 
-def all_pairs() -> set[Pair]:
+def all_pairs(choices: Choices = CHOICES) -> set[Pair]:
     return {
         ((first, a), (second, b))
-        for first, second in itertools.combinations(sorted(CHOICES), 2)
-        for a in CHOICES[first]
-        for b in CHOICES[second]
+        for first, second in itertools.combinations(sorted(choices), 2)
+        for a in choices[first]
+        for b in choices[second]
     }
 
 
-def covering_array(seeds: list[dict[str, str]]) -> list[dict[str, str]]:
+def covering_array(seeds: list[dict[str, str]], choices: Choices = CHOICES) -> list[dict[str, str]]:
     """Seeds plus greedily built combinations until every pair of option values appears.
 
     Each new combination starts from a pair not yet covered, then gives every
@@ -111,20 +252,20 @@ def covering_array(seeds: list[dict[str, str]]) -> list[dict[str, str]]:
     not with their product.
     """
     rows = [dict(seed) for seed in seeds]
-    uncovered = all_pairs() - set().union(set(), *(pairs_of(row) for row in rows))
+    uncovered = all_pairs(choices) - set().union(set(), *(pairs_of(row, choices) for row in rows))
     while uncovered:
-        row = _row_covering(min(uncovered), uncovered)
+        row = _row_covering(min(uncovered), uncovered, choices)
         rows.append(row)
-        uncovered -= pairs_of(row)
+        uncovered -= pairs_of(row, choices)
     return rows
 
 
-def _row_covering(start: Pair, uncovered: set[Pair]) -> dict[str, str]:
+def _row_covering(start: Pair, uncovered: set[Pair], choices: Choices) -> dict[str, str]:
     row = dict(start)
-    for name in sorted(CHOICES, key=lambda option: -len(CHOICES[option])):
+    for name in sorted(choices, key=lambda option: -len(choices[option])):
         if name not in row:
-            row[name] = max(CHOICES[name], key=lambda value: _gain(row, name, value, uncovered))
-    return {name: row[name] for name in CHOICES}
+            row[name] = max(choices[name], key=lambda value: _gain(row, name, value, uncovered))
+    return {name: row[name] for name in choices}
 
 
 def _gain(row: Mapping[str, str], name: str, value: str, uncovered: set[Pair]) -> int:

@@ -15,15 +15,26 @@ from tests.template import (
     CODE_OPTIONS,
     TARGET_OPTIONS,
     TEXT_ONLY_OPTIONS,
+    TIER1_FULL_PRODUCT_LIMIT,
+    TIER1_MATRIX_VARIABLE,
+    Choices,
+    Interaction,
     all_combinations,
     all_pairs,
     combination_id,
+    covered_by,
     covering_array,
+    covering_rows,
     database_representatives,
     default_answers,
+    full_product_rows,
+    interactions_of,
     pairs_of,
     project_files,
+    shaping_options,
+    strength_3_rows,
     tier1_combinations,
+    tier1_interactions,
 )
 
 pytestmark = pytest.mark.tier1
@@ -35,17 +46,17 @@ def test_all_combinations_is_the_full_product() -> None:
     assert len({tuple(c.items()) for c in combinations}) == len(combinations)
 
 
-def test_tier1_renders_every_combination_of_the_file_shaping_options_once() -> None:
-    rows = tier1_combinations()
+def test_full_product_rows_are_every_combination_of_the_file_shaping_options_once() -> None:
+    rows = full_product_rows()
     shaping = [name for name in CHOICES if name not in TEXT_ONLY_OPTIONS + TARGET_OPTIONS]
     seen = [tuple(row[name] for name in shaping) for row in rows]
     assert sorted(seen) == sorted(itertools.product(*(CHOICES[name] for name in shaping)))
     assert default_answers() in rows
 
 
-def test_tier1_meets_every_combination_of_the_code_options_with_every_target() -> None:
+def test_full_product_rows_meet_every_combination_of_the_code_options_with_every_target() -> None:
     seen = {
-        tuple(row[name] for name in TARGET_OPTIONS + CODE_OPTIONS) for row in tier1_combinations()
+        tuple(row[name] for name in TARGET_OPTIONS + CODE_OPTIONS) for row in full_product_rows()
     }
     expected = itertools.product(*(CHOICES[name] for name in TARGET_OPTIONS + CODE_OPTIONS))
     assert seen == set(expected)
@@ -54,6 +65,152 @@ def test_tier1_meets_every_combination_of_the_code_options_with_every_target() -
 def test_tier1_meets_every_text_only_value_with_every_other_value() -> None:
     covered = set().union(*(pairs_of(row) for row in tier1_combinations()))
     assert covered == all_pairs()
+
+
+# Issue 13's two options, added to a copy of the choices (before the license,
+# as cookiecutter.json would list them) so the array's promises are proven for
+# the matrix tier 1 will have once they land.
+ISSUE_13_OPTIONS = {"tracing": ["none", "opentelemetry"], "cache": ["none", "redis"]}
+WITH_ISSUE_13 = {
+    **{name: values for name, values in CHOICES.items() if name not in TEXT_ONLY_OPTIONS},
+    **ISSUE_13_OPTIONS,
+    **{name: CHOICES[name] for name in TEXT_ONLY_OPTIONS},
+}
+# Matrices tier 1 may render: today's, issue 13's with tracing and cache shaping
+# files only, and with both also shaping the code (joining CODE_OPTIONS).
+MATRICES = [
+    pytest.param(CHOICES, CODE_OPTIONS, id="today"),
+    pytest.param(WITH_ISSUE_13, CODE_OPTIONS, id="with-tracing-and-cache"),
+    pytest.param(WITH_ISSUE_13, (*CODE_OPTIONS, *ISSUE_13_OPTIONS), id="with-both-in-the-code"),
+]
+
+
+def full_product_size(choices: Choices) -> int:
+    return math.prod(len(choices[name]) for name in shaping_options(choices))
+
+
+def missing(rows: list[dict[str, str]], required: set[Interaction]) -> list[Interaction]:
+    return sorted(i for i in required if not any(covered_by(row, i) for row in rows))
+
+
+@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+def test_strength_3_rows_hold_every_triple_of_file_shaping_values(
+    choices: Choices, code_options: tuple[str, ...]
+) -> None:
+    rows = strength_3_rows(choices, code_options)
+    for first, second, third in itertools.combinations(shaping_options(choices), 3):
+        for a, b, c in itertools.product(choices[first], choices[second], choices[third]):
+            assert any(row[first] == a and row[second] == b and row[third] == c for row in rows), (
+                first,
+                a,
+                second,
+                b,
+                third,
+                c,
+            )
+
+
+@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+def test_strength_3_rows_meet_every_code_triple_with_every_target(
+    choices: Choices, code_options: tuple[str, ...]
+) -> None:
+    rows = strength_3_rows(choices, code_options)
+    for code in itertools.combinations(code_options, 3):
+        names = TARGET_OPTIONS + code
+        seen = {tuple(row[name] for name in names) for row in rows}
+        assert seen == set(itertools.product(*(choices[name] for name in names))), names
+
+
+@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+def test_strength_3_rows_meet_every_value_with_every_other_value(
+    choices: Choices, code_options: tuple[str, ...]
+) -> None:
+    rows = strength_3_rows(choices, code_options)
+    for first, second in itertools.combinations(choices, 2):
+        seen = {(row[first], row[second]) for row in rows}
+        assert seen == set(itertools.product(choices[first], choices[second])), (first, second)
+
+
+@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+def test_strength_3_rows_start_with_each_database_on_the_defaults_and_are_deterministic(
+    choices: Choices, code_options: tuple[str, ...]
+) -> None:
+    rows = strength_3_rows(choices, code_options)
+    assert rows[: len(choices["database"])] == database_representatives(choices)
+    assert rows == strength_3_rows(choices, code_options)
+    assert len({tuple(row.items()) for row in rows}) == len(rows)
+    assert all(list(row) == list(choices) for row in rows)
+    assert all(row[name] in choices[name] for row in rows for name in choices)
+
+
+@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+def test_strength_3_rows_stay_near_the_lower_bound_and_below_the_full_product(
+    choices: Choices, code_options: tuple[str, ...]
+) -> None:
+    rows = strength_3_rows(choices, code_options)
+    # No array is smaller than its largest required interaction group: here the
+    # target with the three largest code options (135 rows).
+    largest_group = max(
+        math.prod(len(choices[name]) for name in group)
+        for group in itertools.combinations([*TARGET_OPTIONS, *code_options], 4)
+        if set(TARGET_OPTIONS) <= set(group)
+    )
+    assert largest_group <= len(rows) <= largest_group * 1.2
+    assert len(rows) < full_product_size(choices)
+
+
+def test_tier1_keeps_the_full_product_today_and_switches_to_strength_3_with_issue_13(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(TIER1_MATRIX_VARIABLE, raising=False)
+    assert full_product_size(CHOICES) <= TIER1_FULL_PRODUCT_LIMIT
+    assert tier1_combinations() == full_product_rows()
+    assert full_product_size(WITH_ISSUE_13) > TIER1_FULL_PRODUCT_LIMIT
+    assert tier1_combinations(WITH_ISSUE_13) == strength_3_rows(WITH_ISSUE_13)
+
+
+@pytest.mark.parametrize("forced", ["full", "strength-3"])
+def test_tier1_matrix_variable_forces_one_matrix(
+    forced: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TIER1_MATRIX_VARIABLE, forced)
+    build = full_product_rows if forced == "full" else strength_3_rows
+    assert tier1_combinations() == build()
+    assert tier1_combinations(WITH_ISSUE_13) == build(WITH_ISSUE_13)
+
+
+def test_tier1_matrix_variable_refuses_an_unknown_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TIER1_MATRIX_VARIABLE, "pairwise")
+    with pytest.raises(ValueError, match="TIER1_MATRIX=pairwise"):
+        tier1_combinations()
+
+
+@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+def test_tier1_rows_hold_every_required_interaction_whichever_matrix_they_are(
+    choices: Choices, code_options: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The matrix tier 1 picks itself; a forced full product of issue 13's
+    # choices misses license pairs (decision 0028).
+    monkeypatch.delenv(TIER1_MATRIX_VARIABLE, raising=False)
+    rows = tier1_combinations(choices, code_options)
+    assert missing(rows, tier1_interactions(choices, code_options)) == []
+
+
+def test_full_product_rows_hold_what_the_strength_3_rows_hold_today() -> None:
+    rows = full_product_rows()
+    assert len(rows) == full_product_size(CHOICES)
+    assert missing(rows, tier1_interactions()) == []
+
+
+def test_covering_rows_add_rows_only_for_what_the_seeds_miss() -> None:
+    choices = {"a": ["1", "2"], "b": ["x", "y"], "c": ["p", "q"]}
+    everything = interactions_of(choices, "abc")
+    seeds = [{"a": "1", "b": "x", "c": "p"}]
+    rows = covering_rows(everything, seeds, choices)
+    assert rows[0] == seeds[0]
+    assert {tuple(row.values()) for row in rows} == set(itertools.product(*choices.values()))
+    assert len(rows) == 8
+    assert covering_rows(everything, rows, choices) == rows
 
 
 def test_covering_array_holds_every_pair_of_option_values() -> None:
@@ -80,6 +237,17 @@ def test_covering_array_is_much_smaller_than_the_product_and_deterministic() -> 
     assert len(rows) < math.prod(largest) / 4
 
 
+def test_tier2_array_holds_every_pair_with_issue_13s_values() -> None:
+    rows = covering_array(database_representatives(WITH_ISSUE_13), WITH_ISSUE_13)
+    assert rows[: len(CHOICES["database"])] == database_representatives(WITH_ISSUE_13)
+    for name, values in ISSUE_13_OPTIONS.items():
+        for other in WITH_ISSUE_13:
+            if other != name:
+                seen = {(row[name], row[other]) for row in rows}
+                assert seen == set(itertools.product(values, WITH_ISSUE_13[other])), (name, other)
+    assert set().union(*(pairs_of(row, WITH_ISSUE_13) for row in rows)) == all_pairs(WITH_ISSUE_13)
+
+
 def test_pairs_helpers_agree() -> None:
     row = default_answers()
     assert pairs_of(row) <= all_pairs()
@@ -98,6 +266,7 @@ def test_combination_ids_name_only_the_answers_that_differ_from_the_defaults() -
     [
         pytest.param(list(all_combinations()), id="all"),
         pytest.param(tier1_combinations(), id="tier1"),
+        pytest.param(strength_3_rows(), id="tier1-strength-3"),
         pytest.param(covering_array(database_representatives()), id="tier2"),
         pytest.param(database_representatives(), id="tier3"),
     ],
