@@ -159,6 +159,7 @@ def test_no_endpoint_means_no_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
 
     assert otlp_exporter(tracing_settings()) is None
+    assert otlp_exporter(tracing_settings(otlp_endpoint="")) is None  # compose's empty default
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])

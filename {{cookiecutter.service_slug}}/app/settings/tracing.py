@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,3 +54,9 @@ class TracingSettings(BaseSettings):
         le=1_000_000,
         description="Spans waiting for export; when full, new spans are dropped and counted.",
     )
+
+    @field_validator("otlp_endpoint", "otlp_headers", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # compose passes `${OTLP_ENDPOINT:-}`: an empty variable means "not configured".
+        return None if value == "" else value
