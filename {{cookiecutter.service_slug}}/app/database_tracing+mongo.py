@@ -2,12 +2,21 @@
 
 PyMongo's command monitoring calls the listener in the task that sent the
 command, so the request's span is current. Commands are not recorded: their
-filters and documents carry the data itself.
+filters and documents carry the data itself. Commands outside a trace (the
+relay's polling, index checks) make no span.
 """
 
 from __future__ import annotations
 
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
+from opentelemetry.trace import (
+    Span,
+    SpanKind,
+    Status,
+    StatusCode,
+    Tracer,
+    TracerProvider,
+    get_current_span,
+)
 from pymongo import monitoring
 
 
@@ -17,6 +26,8 @@ class CommandSpans(monitoring.CommandListener):
         self._open: dict[tuple[int, int], Span] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if not get_current_span().get_span_context().is_valid:
+            return
         self._open[(event.request_id, event.operation_id or 0)] = self._tracer.start_span(
             f"{event.command_name} {event.database_name}",
             kind=SpanKind.CLIENT,

@@ -2,13 +2,22 @@
 
 Listening on the Engine class covers every engine the service makes. The
 statement text is recorded with its placeholders, never its parameters.
+Statements outside a trace (the relay's polling) make no span: a trace of its
+own for each would bury the requests'.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry.trace import (
+    Span,
+    SpanKind,
+    Status,
+    StatusCode,
+    TracerProvider,
+    get_current_span,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, ExecutionContext
 
@@ -26,7 +35,7 @@ def trace_database(tracer_provider: TracerProvider) -> None:
         context: ExecutionContext | None,
         executemany: bool,
     ) -> None:
-        if context is None:
+        if context is None or not get_current_span().get_span_context().is_valid:
             return
         operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         span = tracer.start_span(

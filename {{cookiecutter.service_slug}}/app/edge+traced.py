@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+{%- if cookiecutter.broker != "none" %}
+{%- set faststream_module = {"rabbitmq": "rabbit"}.get(cookiecutter.broker, cookiecutter.broker) %}
+from faststream.{{ faststream_module }}.opentelemetry import {{ faststream_module | capitalize }}TelemetryMiddleware
+{%- endif %}
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
@@ -22,4 +26,10 @@ def add_edge_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) 
     tracer_provider = start_tracing(settings, TracingSettings(), metrics.registry)
     if tracer_provider is not None:
         app.add_middleware(tracing_middleware, tracer_provider=tracer_provider)
+{%- if cookiecutter.broker != "none" %}
+        # Publish and consume spans, and the trace context in each message's headers.
+        app.state.wiring.broker.add_middleware(
+            {{ faststream_module | capitalize }}TelemetryMiddleware(tracer_provider=tracer_provider)
+        )
+{%- endif %}
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -31,6 +31,9 @@ from app.tracing import (
     otlp_headers,
     resource_of,
 )
+{%- if cookiecutter.broker != "none" %}
+from tests.eventing import eventually
+{%- endif %}
 
 _EXPORTER = InMemorySpanExporter()
 _PROVIDERS_EXPORTING_TO_IT: list[TracerProvider] = []
@@ -91,9 +94,34 @@ async def test_database_calls_are_children_of_the_request_span(
     [request] = server_spans(spans)
     database = [span for span in spans.get_finished_spans() if span.kind is SpanKind.CLIENT]
     assert database, "no database span"
-    assert all(span.parent is not None for span in database)
-    assert {span.parent.span_id for span in database if span.parent} == {request.context.span_id}
+    assert {span.parent.span_id if span.parent else None for span in database} == {
+        request.context.span_id
+    }
     assert all((span.attributes or {}).get("db.system.name") for span in database)
+
+
+async def test_database_calls_outside_a_trace_make_no_spans(
+    app: FastAPI, spans: InMemorySpanExporter
+) -> None:
+    await app.state.container.items.count()  # as the relay's polling does: no request around it
+
+    assert spans.get_finished_spans() == ()
+{%- endif %}
+
+{%- if cookiecutter.broker != "none" %}
+
+
+async def test_published_and_consumed_events_have_messaging_spans(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    await client.post("/items", json={"name": "sent", "description": "d"})
+
+    def kinds() -> set[SpanKind]:
+        return {span.kind for span in spans.get_finished_spans()}
+
+    await eventually(lambda: {SpanKind.PRODUCER, SpanKind.CONSUMER} <= kinds())
+    producers = [s for s in spans.get_finished_spans() if s.kind is SpanKind.PRODUCER]
+    assert all((span.attributes or {}).get("messaging.system") for span in producers)
 {%- endif %}
 
 
