@@ -6,12 +6,14 @@ import io
 import json
 import threading
 from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -253,3 +255,60 @@ async def test_dropped_spans_are_in_the_apps_metrics(client: httpx.AsyncClient) 
     metrics = (await client.get("/metrics")).text
 
     assert 'otel_spans_dropped_total{reason="export_failed"}' in metrics
+
+
+# What a collector received: each export's path, headers and decoded request.
+Received = list[tuple[str, dict[str, str], ExportTraceServiceRequest]]
+
+
+class _Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP receiver, as the OpenTelemetry Collector's is."""
+
+    received: Received
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        request = ExportTraceServiceRequest.FromString(body)
+        self.received.append((self.path, dict(self.headers), request))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test asserts what arrived."""
+
+
+@pytest.fixture
+def collector() -> Iterator[tuple[str, Received]]:
+    received: Received = []
+    handler = type("Collector", (_Collector,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_spans_reach_an_otlp_http_collector_with_the_resource_and_headers(
+    settings: Settings,
+    collector: tuple[str, Received],
+) -> None:
+    endpoint, received = collector
+    tracing = tracing_settings(otlp_endpoint=endpoint, otlp_headers="x-tenant=t1")
+    drops = SpanDrops()
+    provider = build_tracer_provider(settings, tracing, drops, otlp_exporter(tracing))
+
+    provider.get_tracer("test").start_span("exported").end()
+    assert provider.force_flush()
+    provider.shutdown()
+
+    [(path, headers, request)] = received
+    assert path == "/v1/traces"
+    assert headers["x-tenant"] == "t1"
+    [resource_spans] = request.resource_spans
+    resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+    assert resource["service.name"] == "{{ cookiecutter.service_slug }}"
+    assert resource["deployment.environment"] == "test"
+    assert [s.name for scope in resource_spans.scope_spans for s in scope.spans] == ["exported"]
+    assert drops.counts == {"queue_full": 0, "export_failed": 0}
