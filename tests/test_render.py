@@ -331,6 +331,8 @@ BROKER_PORTS = {
     "redis": {6379},
     "nats": {4222},
 }
+# The OpenTelemetry Collector's OTLP ports (gRPC, HTTP), in the ConfigMap's namespace.
+TRACING_PORTS = {"none": set(), "opentelemetry": {4317, 4318}}
 # A broker URL with credentials is a Secret; Kafka's bootstrap servers carry none.
 K8S_BROKER_SETTINGS = {
     "none": (set(), set()),
@@ -437,7 +439,11 @@ def test_kubernetes_manifests_render_and_validate(
         assert container["command"] == MIGRATE_COMMANDS[answers["database"]]
     policy = load_yaml(base / "networkpolicy.yaml")["spec"]
     ports = {port["port"] for rule in policy["egress"] for port in rule["ports"]} - {53}
-    assert ports == DATABASE_PORTS[answers["database"]] | BROKER_PORTS[answers["broker"]]
+    assert ports == (
+        DATABASE_PORTS[answers["database"]]
+        | BROKER_PORTS[answers["broker"]]
+        | TRACING_PORTS[answers["tracing"]]
+    )
     # Connection URLs (with credentials) in the Secret, everything else in the ConfigMap.
     secret = set(load_yaml(base / "secret.example.yaml")["stringData"] or {})
     config = set(load_yaml(base / "configmap.yaml")["data"])
@@ -455,6 +461,8 @@ def test_kubernetes_manifests_render_and_validate(
     others = {name for urls, names in K8S_SETTINGS.values() for name in urls | names}
     assert not (others - url - extra) & config
     assert extra <= config
+    # The collector's endpoint carries no credentials (its headers, if any, would).
+    assert ("ORDERS_SERVICE_OTLP_ENDPOINT" in config) == (answers["tracing"] == "opentelemetry")
 
 
 def test_ci_configuration_matches_its_schema(

@@ -14,6 +14,7 @@ import logging
 import queue
 import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from logging.handlers import QueueHandler, QueueListener
 from typing import Any, TextIO
@@ -21,6 +22,9 @@ from typing import Any, TextIO
 import orjson
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# What else a record takes from the task that logs it before it is queued: the
+# logging thread that formats it later runs in no request's context.
+record_stampers: list[Callable[[logging.LogRecord], None]] = []
 
 # Attributes every LogRecord has; anything else was passed through `extra=`.
 # uvicorn passes `color_message`, its message with ANSI colour codes, for its
@@ -118,6 +122,8 @@ class _RequestQueueHandler(QueueHandler):
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         if getattr(record, "request_id", None) is None:
             record.request_id = request_id_var.get()
+        for stamp in record_stampers:
+            stamp(record)
         return record
 
 

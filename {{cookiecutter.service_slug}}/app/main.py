@@ -6,15 +6,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, get_settings
 from app.docs import OPENAPI_URL, install_docs
+from app.edge import add_edge_middleware
 from app.errors import install_error_handlers
 from app.hosts import AllowedHostsMiddleware
 from app.limits import RequestLimitsMiddleware
 from app.logging import configure_logging
-from app.middleware import ObservabilityMiddleware
 from app.responses import document_problems
 from app.routers import include_routers
 from app.wiring import Wiring
@@ -63,9 +62,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_request_body_bytes,
         body_timeout_seconds=settings.request_body_timeout_seconds,
     )
-    app.add_middleware(
-        ObservabilityMiddleware, metrics=wiring.metrics, access_log=settings.access_log
-    )
-    # Outermost: everything below sees the client's scheme and address, not the proxy's.
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    add_edge_middleware(app, settings, wiring.metrics)
     return app

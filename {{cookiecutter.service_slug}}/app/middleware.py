@@ -81,7 +81,7 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.in_flight.dec()
-            route = _route_template(scope)
+            route = route_template(scope)
             self.metrics.observe(scope["method"], route, str(status), elapsed)
             if (
                 self.access_log
@@ -124,7 +124,7 @@ def _incoming_request_id(scope: Scope) -> str | None:
 UNMATCHED = "<unmatched>"
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     # FastAPI stores its own matched route in the scope; unmatched paths (404s)
     # share one label so scanners cannot blow up the metric's cardinality.
     path = getattr(scope.get("route"), "path", None)
