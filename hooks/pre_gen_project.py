@@ -25,6 +25,7 @@ CHOICES = {
     "database": ("postgres", "mongo", "none"),
     "auth": ("jwt", "api-key", "none"),
     "broker": ("none", "rabbitmq", "kafka", "redis", "nats"),
+    "cache": ("none", "redis"),
     "kubernetes": ("yes", "no"),
     "ci": ("github", "gitlab", "none"),
     "license": ("MIT", "Apache-2.0", "Proprietary"),

@@ -42,7 +42,7 @@ TEXT_ONLY_OPTIONS = ("license",)
 # Dockerfile base, the CI Python). Tier 1 cycles it so it meets every
 # combination of the options that shape the Python code (decision 0021).
 TARGET_OPTIONS = ("python_version",)
-CODE_OPTIONS = ("database", "auth", "broker")
+CODE_OPTIONS = ("database", "auth", "broker", "cache")
 
 
 def tier1_combinations() -> list[dict[str, str]]:
