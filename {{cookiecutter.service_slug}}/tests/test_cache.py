@@ -85,6 +85,21 @@ class CountingItems:
         return await self._repository.delete(item_id)
 
 
+class HeldItems(CountingItems):
+    """The real store, whose reads by id, once done, wait to be released before they return."""
+
+    def __init__(self, repository: ItemRepository) -> None:
+        super().__init__(repository)
+        self.read_done = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def get(self, item_id: ItemId) -> Item | None:
+        item = await self._repository.get(item_id)
+        self.read_done.set()
+        await self.release.wait()
+        return item
+
+
 class Gate:
     """A TCP forwarder to Redis that can be cut and restored: Redis going away and coming back."""
 
@@ -178,6 +193,30 @@ async def test_each_instance_reads_the_other_instances_writes_while_reads_race_t
         assert await other.delete(item_id)
         assert (await client.get(path)).status_code == 404
     assert await sample(client, "cache_hits_total") > 0
+
+
+async def test_a_read_that_raced_a_write_cannot_put_the_old_item_back(
+    redis_url: str, app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    item = await create(client, quantity=1)
+    path = f"/items/{item['id']}"
+    held = HeldItems(container_of_app(app).store.items)
+    async with cache_for(settings) as other_cache:
+        other = CachedItemRepository(held, other_cache)
+        raced = asyncio.create_task(other.get(item["id"]))
+        await held.read_done.wait()  # it has read quantity 1 from the store, not yet cached it
+
+        written = await client.patch(path, json={"quantity": 2})
+        held.release.set()
+        raced_read = await raced
+
+        assert written.status_code == 200, written.text
+        assert raced_read is not None
+        assert raced_read.quantity == 1  # concurrent with the write: either value is right
+        assert (await client.get(path)).json()["quantity"] == 2
+        after = await other.get(item["id"])
+        assert after is not None
+        assert after.quantity == 2
 
 
 async def test_concurrent_misses_for_one_item_make_one_store_read(
