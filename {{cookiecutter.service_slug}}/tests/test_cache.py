@@ -286,3 +286,21 @@ async def test_the_cache_comes_back_without_a_restart_when_redis_does(
     fallbacks = cache.metrics.fallbacks.labels("read")._value.get()
     assert fallbacks == 1
     assert cache.metrics.hits._value.get() == 1
+{%- if cookiecutter.auth == "jwt" %}
+
+
+async def test_login_throttles_share_counts_in_redis_and_count_alone_while_it_is_unreachable(
+    redis_url: str, settings: Settings
+) -> None:
+    from app.auth.throttle import LoginThrottle, LoginThrottled
+
+    unreachable = settings.model_copy(update={"cache_url": SecretStr(NO_REDIS)})
+    alone = LoginThrottle(unreachable)
+    for first, second in [(LoginThrottle(settings), LoginThrottle(settings)), (alone, alone)]:
+        for _ in range(settings.login_failures_per_account):
+            await first.admit("ann@example.com", "192.0.2.1")
+            await first.failed("ann@example.com", "192.0.2.1")
+
+        with pytest.raises(LoginThrottled):
+            await second.admit("ann@example.com", "192.0.2.1")
+{%- endif %}
