@@ -52,7 +52,7 @@ def test_declared_requirements_hold_every_branch_and_the_dev_group() -> None:
         declared["dependencies"]
     )
     assert "ruff>=0.17" in declared["dev"]
-    assert len(declared["dependencies"]) == 20
+    assert len(declared["dependencies"]) == 21
 
 
 def constraint_pins(project: Path) -> dict[str, str]:
