@@ -21,10 +21,13 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, {% if cookiecutter.cache == "redis" %}RedisStorage, {% endif %}Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
+{% if cookiecutter.cache == "redis" -%}
+from app.auth.throttle_storage import limits_storage
+{% endif -%}
 from app.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,14 +47,8 @@ class LoginThrottle:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
 {%- if cookiecutter.cache == "redis" %}
         # The cache's Redis: every replica counts the same attempts.
-        storage = storage or RedisStorage(
-            f"async+{settings.cache_url.get_secret_value()}",
-            wrap_exceptions=True,
-            implementation="redispy",
-            key_prefix=f"{settings.cache_key_prefix}:limits",
-            socket_timeout=settings.cache_timeout_seconds,
-            socket_connect_timeout=settings.cache_timeout_seconds,
-        )
+        shared, self._pool = limits_storage(settings)
+        storage = storage or shared
 {%- endif %}
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._limiter = self._local if storage is None else MovingWindowRateLimiter(storage)
@@ -84,6 +81,12 @@ class LoginThrottle:
         except StorageError:
             logger.warning("login throttle storage unavailable, counting in this process")
             return await question(self._local)
+{%- if cookiecutter.cache == "redis" %}
+        finally:
+            # Logins are few and each costs an argon2 hash, so a connection per attempt is
+            # cheap; and none is left open when the app that made this throttle is gone.
+            await self._pool.disconnect(inuse_connections=False)
+{%- endif %}
 
     async def _retry_after(self, limit: RateLimitItem, *key: str) -> int:
         stats = await self._ask(lambda limiter: limiter.get_window_stats(limit, *key))
