@@ -123,4 +123,3 @@ def create_client(settings: Settings) -> Redis:
         # Retrying would multiply the bounded wait; the pause decides when to try again.
         retry=Retry(NoBackoff(), retries=0),
     )
-
