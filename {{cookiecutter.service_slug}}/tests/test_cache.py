@@ -47,6 +47,13 @@ async def sample(client: httpx.AsyncClient, name: str) -> float:
     )
 
 
+def fronted_store(app: FastAPI) -> ItemRepository:
+    """The item store the app's cache fronts (with a broker, the one staging events)."""
+    items = container_of_app(app).items
+    assert isinstance(items, CachedItemRepository)
+    return items.repository
+
+
 @contextlib.asynccontextmanager
 async def cache_for(settings: Settings, **changes: Any) -> AsyncIterator[Cache]:
     settings = settings.model_copy(update=changes)
@@ -167,7 +174,7 @@ async def test_each_instance_reads_the_other_instances_writes_while_reads_race_t
     path = f"/items/{item['id']}"
     item_id: ItemId = item["id"]
     async with cache_for(settings) as other_cache:
-        other = CachedItemRepository(container_of_app(app).store.items, other_cache)
+        other = CachedItemRepository(fronted_store(app), other_cache)
         racing = asyncio.Event()
 
         async def race() -> None:
@@ -200,7 +207,7 @@ async def test_a_read_that_raced_a_write_cannot_put_the_old_item_back(
 ) -> None:
     item = await create(client, quantity=1)
     path = f"/items/{item['id']}"
-    held = HeldItems(container_of_app(app).store.items)
+    held = HeldItems(fronted_store(app))
     async with cache_for(settings) as other_cache:
         other = CachedItemRepository(held, other_cache)
         raced = asyncio.create_task(other.get(item["id"]))
@@ -223,7 +230,7 @@ async def test_concurrent_misses_for_one_item_make_one_store_read(
     redis_url: str, app: FastAPI, client: httpx.AsyncClient, settings: Settings
 ) -> None:
     item = await create(client)
-    counting = CountingItems(container_of_app(app).store.items)
+    counting = CountingItems(fronted_store(app))
     async with cache_for(settings) as cache:
         items = CachedItemRepository(counting, cache)
         reads = await asyncio.gather(*(items.get(item["id"]) for _ in range(20)))
@@ -237,7 +244,7 @@ async def test_with_redis_unreachable_reads_and_writes_use_the_store_and_count_f
 ) -> None:
     item = await create(client, quantity=1)
     async with cache_for(settings, cache_url=SecretStr(NO_REDIS)) as down:
-        items = CachedItemRepository(container_of_app(app).store.items, down)
+        items = CachedItemRepository(fronted_store(app), down)
 
         read = await items.get(item["id"])
         updated = await items.update(item["id"], {"quantity": 2})
@@ -273,7 +280,7 @@ async def test_the_cache_comes_back_without_a_restart_when_redis_does(
         gate as gated_url,
         cache_for(settings, cache_url=SecretStr(gated_url), cache_retry_seconds=0.05) as cache,
     ):
-        items = CachedItemRepository(container_of_app(app).store.items, cache)
+        items = CachedItemRepository(fronted_store(app), cache)
         assert await items.get(item["id"]) is not None
         gate.cut()
 

@@ -61,6 +61,11 @@ class CachedItemRepository:
         # In-flight database reads by item and the generation they were started under.
         self._loads: dict[ItemId, dict[bytes, asyncio.Task[Item | None]]] = {}
 
+    @property
+    def repository(self) -> ItemRepository:
+        """The store it fronts."""
+        return self._repository
+
     def _key(self, item_id: ItemId) -> str:
         return f"{self._cache.key_prefix}:item:{item_id}"
 
