@@ -26,6 +26,7 @@ CHOICES = {
     "auth": ("jwt", "api-key", "none"),
     "broker": ("none", "rabbitmq", "kafka", "redis", "nats"),
     "tracing": ("none", "opentelemetry"),
+    "cache": ("none", "redis"),
     "kubernetes": ("yes", "no"),
     "ci": ("github", "gitlab", "none"),
     "license": ("MIT", "Apache-2.0", "Proprietary"),

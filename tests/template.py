@@ -44,7 +44,7 @@ TEXT_ONLY_OPTIONS = ("license",)
 # Dockerfile base, the CI Python). Tier 1 cycles it so it meets every
 # combination of the options that shape the Python code (decision 0021).
 TARGET_OPTIONS = ("python_version",)
-CODE_OPTIONS = ("database", "auth", "broker", "tracing")
+CODE_OPTIONS = ("database", "auth", "broker", "tracing", "cache")
 
 
 # Tier 1 renders the full product of the file-shaping options while it has at

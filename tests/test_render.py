@@ -182,6 +182,23 @@ def test_env_file_has_a_fresh_password_for_the_broker_compose_runs(
             assert name not in env
 
 
+def test_env_file_has_a_fresh_cache_password_that_compose_gives_the_cache_and_the_app(
+    project: Path, answers: dict[str, str]
+) -> None:
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    services = load_yaml(project / "docker-compose.yml")["services"]
+    if answers["cache"] == "none":
+        assert "CACHE_PASSWORD" not in env
+        assert "cache" not in services
+        return
+    assert len(env["CACHE_PASSWORD"]) >= 48
+    assert "${CACHE_PASSWORD:?" in " ".join(services["cache"]["command"])
+    app_url = services["app"]["environment"]["ORDERS_SERVICE_CACHE_URL"]
+    assert app_url.startswith("redis://:${CACHE_PASSWORD:?") and app_url.endswith("@cache:6379/0")
+
+
 def test_python_compiles(project: Path) -> None:
     for path in project.rglob("*.py"):
         py_compile.compile(str(path), doraise=True, cfile=str(path) + ".check")
@@ -350,7 +367,9 @@ def test_compose_runs_exactly_the_chosen_backing_services(
 ) -> None:
     services = load_yaml(project / "docker-compose.yml")["services"]
     brokers = {answers["broker"]} - {"none"}
-    assert set(services) == {"app"} | BACKING_SERVICES[answers["database"]] | brokers
+    # The app does not wait for the cache: without it reads go to the database.
+    cache = {"cache"} if answers["cache"] == "redis" else set()
+    assert set(services) == {"app"} | BACKING_SERVICES[answers["database"]] | brokers | cache
     for name, service in services.items():
         assert all(port.startswith("127.0.0.1:") for port in service.get("ports", [])), name
         assert name == "migrate" or "healthcheck" in service, name
@@ -368,9 +387,10 @@ def test_compose_runs_exactly_the_chosen_backing_services(
         }
     else:
         assert "depends_on" not in services["app"]
-    # Every server keeps its data in a named volume.
+    # Every server keeps its data in a named volume, but the cache, which holds only copies.
     volumes = load_yaml(project / "docker-compose.yml").get("volumes") or {}
-    assert set(volumes) == {f"{name}-data" for name in set(services) - {"app", "migrate"}}
+    servers = set(services) - {"app", "migrate", "cache"}
+    assert set(volumes) == {f"{name}-data" for name in servers}
 
 
 # What the app container's BROKER_URL must be in compose, per broker.
@@ -439,10 +459,12 @@ def test_kubernetes_manifests_render_and_validate(
         assert container["command"] == MIGRATE_COMMANDS[answers["database"]]
     policy = load_yaml(base / "networkpolicy.yaml")["spec"]
     ports = {port["port"] for rule in policy["egress"] for port in rule["ports"]} - {53}
+    cache_port = {6379} if answers["cache"] == "redis" else set()
     assert ports == (
         DATABASE_PORTS[answers["database"]]
         | BROKER_PORTS[answers["broker"]]
         | TRACING_PORTS[answers["tracing"]]
+        | cache_port
     )
     # Connection URLs (with credentials) in the Secret, everything else in the ConfigMap.
     secret = set(load_yaml(base / "secret.example.yaml")["stringData"] or {})
@@ -456,7 +478,8 @@ def test_kubernetes_manifests_render_and_validate(
     )
     broker_secret, broker_config = K8S_BROKER_SETTINGS[answers["broker"]]
     signing_key = {"ORDERS_SERVICE_SECRET_KEY"} if answers["auth"] == "jwt" else set()
-    assert secret == signing_key | url | keys | broker_secret
+    cache_url = {"ORDERS_SERVICE_CACHE_URL"} if answers["cache"] == "redis" else set()
+    assert secret == signing_key | url | keys | broker_secret | cache_url
     assert "ORDERS_SERVICE_BROKER_URL" not in config - broker_config
     others = {name for urls, names in K8S_SETTINGS.values() for name in urls | names}
     assert not (others - url - extra) & config
@@ -538,7 +561,7 @@ CI_TEST_SERVICES = {
 }
 
 
-def test_ci_test_job_gets_the_database_and_broker_servers(
+def test_ci_test_job_gets_the_database_broker_and_cache_servers(
     project: Path, answers: dict[str, str]
 ) -> None:
     if answers["ci"] == "none":
@@ -564,14 +587,16 @@ def test_ci_test_job_gets_the_database_and_broker_servers(
     if answers["ci"] == "gitlab" and replica_set:
         assert job["services"][0]["command"] == ["--replSet", "rs0", "--bind_ip_all"]
         assert "replSetInitiate" in " ".join(job["script"])
-    expected_images = [image for image in (database_image, broker_image) if image]
+    cache_image = "redis:8-alpine" if answers["cache"] == "redis" else None
+    expected_images = [image for image in (database_image, broker_image, cache_image) if image]
     assert images == expected_images
     expected_variables = {expected[1]} if expected else set()
     if answers["broker"] != "none":
         expected_variables.add("TEST_BROKER_URL")
-    assert {"TEST_DATABASE_URL", "TEST_MONGODB_URL", "TEST_BROKER_URL"} & set(env) == (
-        expected_variables
-    )
+    if answers["cache"] == "redis":
+        expected_variables.add("TEST_REDIS_URL")
+    variables = {"TEST_DATABASE_URL", "TEST_MONGODB_URL", "TEST_BROKER_URL", "TEST_REDIS_URL"}
+    assert variables & set(env) == expected_variables
     if answers["ci"] == "github" and answers["broker"] == "nats":
         steps = " ".join(step.get("run", "") for step in job["steps"])
         assert "nats:2-alpine -js" in steps

@@ -9,23 +9,27 @@ from functools import lru_cache
 
 from pydantic_settings import SettingsConfigDict
 
+{% set bases = [] -%}
 {% if cookiecutter.auth != "none" -%}
 from app.settings.auth import AuthSettings
+{% set bases = bases + ["AuthSettings"] -%}
 {% endif -%}
 {% if cookiecutter.broker != "none" -%}
 from app.settings.broker import BrokerSettings
+{% set bases = bases + ["BrokerSettings"] -%}
+{% endif -%}
+{% if cookiecutter.cache != "none" -%}
+from app.settings.cache import CacheSettings
+{% set bases = bases + ["CacheSettings"] -%}
 {% endif -%}
 from app.settings.common import CommonSettings
 {%- if cookiecutter.database != "none" %}
 from app.settings.database import DatabaseSettings
+{%- set bases = ["DatabaseSettings"] + bases %}
 {%- endif %}
 
 
-class Settings(
-{%- if cookiecutter.database != "none" %}DatabaseSettings, {% endif %}
-{%- if cookiecutter.auth != "none" %}AuthSettings, {% endif %}
-{%- if cookiecutter.broker != "none" %}BrokerSettings, {% endif -%}
-CommonSettings):
+class Settings({% for base in bases %}{{ base }}, {% endfor %}CommonSettings):
     model_config = SettingsConfigDict(
         env_prefix="{{ cookiecutter.__env_prefix }}",
         env_file=".env",

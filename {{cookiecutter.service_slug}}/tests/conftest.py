@@ -27,6 +27,9 @@ from tests.plugins.store import store_under_test
 pytest_plugins = [
     "tests.plugins.store",
     "tests.plugins.auth",
+{%- if cookiecutter.cache == "redis" %}
+    "tests.plugins.cache",
+{%- endif %}
 {%- if cookiecutter.broker != "none" %}
     "tests.plugins.broker",
 {%- endif %}

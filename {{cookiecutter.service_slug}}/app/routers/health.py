@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.container import container_of
 from app.errors import problem_response
-from app.readiness import ReadinessCheck
+from app.readiness import Degraded, ReadinessCheck
 from app.responses import problem
 from app.schemas.health import Health, Readiness
 from app.schemas.problem import ReadinessProblem
@@ -39,12 +39,14 @@ async def health() -> Health:
 async def ready(request: Request) -> Readiness | JSONResponse:
     checks: dict[str, ReadinessCheck] = container_of(request).readiness_checks
     outcomes = await asyncio.gather(*(check() for check in checks.values()), return_exceptions=True)
-    results: dict[str, Literal["ok", "unavailable"]] = {}
+    results: dict[str, Literal["ok", "degraded"]] = {}
     failed = []
     for name, outcome in zip(checks, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
+        if isinstance(outcome, Degraded):
+            logger.warning("readiness check degraded", extra={"check": name, "error": str(outcome)})
+            results[name] = "degraded"
+        elif isinstance(outcome, BaseException):
             logger.warning("readiness check failed", extra={"check": name, "error": repr(outcome)})
-            results[name] = "unavailable"
             failed.append(name)
         else:
             results[name] = "ok"
@@ -53,9 +55,9 @@ async def ready(request: Request) -> Readiness | JSONResponse:
             HTTPStatus.SERVICE_UNAVAILABLE,
             f"Unavailable: {', '.join(failed)}.",
             instance=request.url.path,
-            checks=results,
+            checks=results | dict.fromkeys(failed, "unavailable"),
         )
-    return Readiness(checks=dict.fromkeys(results, "ok"))
+    return Readiness(checks=results)
 
 
 @router.get("/metrics", include_in_schema=False)

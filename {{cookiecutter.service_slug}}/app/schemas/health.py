@@ -13,4 +13,5 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ready"] = "ready"
-    checks: dict[str, Literal["ok"]]
+    # "degraded": a dependency the service works without (slower) does not answer.
+    checks: dict[str, Literal["ok", "degraded"]]

@@ -41,4 +41,4 @@ class ValidationProblem(Problem):
 class ReadinessProblem(Problem):
     """A 503 from /ready: which dependency did not answer."""
 
-    checks: dict[str, Literal["ok", "unavailable"]]
+    checks: dict[str, Literal["ok", "degraded", "unavailable"]]

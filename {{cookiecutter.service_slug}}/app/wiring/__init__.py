@@ -22,6 +22,9 @@ from app.repositories.items import ItemRepository
 {%- if cookiecutter.auth != "none" %}
 from app.wiring.auth import build_auth
 {%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+from app.wiring.cache import open_cache
+{%- endif %}
 {%- if cookiecutter.broker != "none" %}
 from app.wiring.events import open_events
 {%- endif %}
@@ -49,6 +52,11 @@ class Wiring:
             events = await stack.enter_async_context(open_events(self.settings, self.broker, store))
             # Changes go through the store that stages their events in the outbox.
             items, readiness_checks = events.items, readiness_checks | events.readiness_checks
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+            cache = await stack.enter_async_context(open_cache(self.settings, self.metrics))
+            # Outermost, around the outbox too: a write invalidates only after its commit.
+            items, readiness_checks = cache.items(items), readiness_checks | cache.readiness_checks
 {%- endif %}
             app.state.container = Container(
                 settings=self.settings,
