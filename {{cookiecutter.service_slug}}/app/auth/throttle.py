@@ -25,9 +25,7 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
-{% if cookiecutter.cache == "redis" -%}
-from app.auth.throttle_storage import limits_storage
-{% endif -%}
+from app.auth.throttle_storage import shared_storage
 from app.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,11 +43,9 @@ class LoginThrottled(Exception):
 
 class LoginThrottle:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
-{%- if cookiecutter.cache == "redis" %}
-        # The cache's Redis: every replica counts the same attempts.
-        shared, self._pool = limits_storage(settings)
+        # With a cache, its Redis: every replica counts the same attempts.
+        shared, self._release = shared_storage(settings)
         storage = storage or shared
-{%- endif %}
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._limiter = self._local if storage is None else MovingWindowRateLimiter(storage)
         window = settings.login_throttle_window_seconds
@@ -81,12 +77,8 @@ class LoginThrottle:
         except StorageError:
             logger.warning("login throttle storage unavailable, counting in this process")
             return await question(self._local)
-{%- if cookiecutter.cache == "redis" %}
         finally:
-            # Logins are few and each costs an argon2 hash, so a connection per attempt is
-            # cheap; and none is left open when the app that made this throttle is gone.
-            await self._pool.disconnect(inuse_connections=False)
-{%- endif %}
+            await self._release()
 
     async def _retry_after(self, limit: RateLimitItem, *key: str) -> int:
         stats = await self._ask(lambda limiter: limiter.get_window_stats(limit, *key))
