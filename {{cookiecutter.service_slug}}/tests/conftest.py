@@ -30,6 +30,9 @@ pytest_plugins = [
 {%- if cookiecutter.cache == "redis" %}
     "tests.plugins.cache",
 {%- endif %}
+{%- if cookiecutter.tracing == "opentelemetry" %}
+    "tests.plugins.tracing",
+{%- endif %}
 {%- if cookiecutter.broker != "none" %}
     "tests.plugins.broker",
 {%- endif %}

@@ -33,29 +33,7 @@ from app.tracing import (
     otlp_headers,
     resource_of,
 )
-{%- if cookiecutter.broker != "none" %}
-from tests.eventing import eventually
-{%- endif %}
-
-_EXPORTER = InMemorySpanExporter()
-_PROVIDERS_EXPORTING_TO_IT: list[TracerProvider] = []
-
-
-@pytest.fixture
-def spans(app: FastAPI) -> Iterator[InMemorySpanExporter]:
-    """What the app's tracer provider finished during the test."""
-    provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    if provider not in _PROVIDERS_EXPORTING_TO_IT:  # one per process, made by the first app
-        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-        _PROVIDERS_EXPORTING_TO_IT.append(provider)
-    _EXPORTER.clear()
-    yield _EXPORTER
-    _EXPORTER.clear()
-
-
-def server_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
-    return [span for span in exporter.get_finished_spans() if span.kind is SpanKind.SERVER]
+from tests.plugins.tracing import server_spans
 
 
 async def test_request_span_is_named_by_route_template_not_raw_path(
@@ -83,47 +61,7 @@ async def test_request_continues_the_callers_trace(
     assert format(span.context.trace_id, "032x") == trace_id
     assert span.parent is not None
     assert format(span.parent.span_id, "016x") == "00f067aa0ba902b7"
-{%- if cookiecutter.database != "none" %}
 
-
-async def test_database_calls_are_children_of_the_request_span(
-    client: httpx.AsyncClient, spans: InMemorySpanExporter
-) -> None:
-    created = await client.post("/items", json={"name": "traced", "description": "d"})
-    spans.clear()
-    await client.get(f"/items/{created.json()['id']}")
-
-    [request] = server_spans(spans)
-    database = [span for span in spans.get_finished_spans() if span.kind is SpanKind.CLIENT]
-    assert database, "no database span"
-    parents = {span.parent.span_id if span.parent else None for span in database}
-    assert parents == {request.context.span_id}
-    assert all((span.attributes or {}).get("db.system.name") for span in database)
-
-
-async def test_database_calls_outside_a_trace_make_no_spans(
-    app: FastAPI, spans: InMemorySpanExporter
-) -> None:
-    await app.state.container.items.count()  # as the relay's polling does: no request around it
-
-    assert spans.get_finished_spans() == ()
-{%- endif %}
-
-{%- if cookiecutter.broker != "none" %}
-
-
-async def test_published_and_consumed_events_have_messaging_spans(
-    client: httpx.AsyncClient, spans: InMemorySpanExporter
-) -> None:
-    await client.post("/items", json={"name": "sent", "description": "d"})
-
-    def kinds() -> set[SpanKind]:
-        return {span.kind for span in spans.get_finished_spans()}
-
-    await eventually(lambda: {SpanKind.PRODUCER, SpanKind.CONSUMER} <= kinds())
-    producers = [s for s in spans.get_finished_spans() if s.kind is SpanKind.PRODUCER]
-    assert all((span.attributes or {}).get("messaging.system") for span in producers)
-{%- endif %}
 
 
 async def test_no_credentials_or_payload_in_span_attributes(
