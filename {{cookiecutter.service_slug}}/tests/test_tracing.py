@@ -11,13 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
 from prometheus_client import CollectorRegistry, generate_latest
 
 from app.config import Settings
@@ -63,7 +60,6 @@ async def test_request_continues_the_callers_trace(
     assert format(span.parent.span_id, "016x") == "00f067aa0ba902b7"
 
 
-
 async def test_no_credentials_or_payload_in_span_attributes(
     client: httpx.AsyncClient, spans: InMemorySpanExporter, credentials: dict[str, str]
 ) -> None:
@@ -107,14 +103,14 @@ def test_resource_names_the_service_version_and_environment(settings: Settings) 
     assert attributes["deployment.environment"] == "test"
 
 
-def tracing_settings(**fields: Any) -> TracingSettings:
+def tracing_config(**fields: Any) -> TracingSettings:
     return TracingSettings(_env_file=None, **fields)
 
 
 @pytest.mark.parametrize(("ratio", "recorded"), [(0.0, False), (1.0, True)])
 def test_sample_ratio_decides_new_traces(settings: Settings, ratio: float, recorded: bool) -> None:
     provider = build_tracer_provider(
-        settings, tracing_settings(trace_sample_ratio=ratio), SpanDrops(), None
+        settings, tracing_config(trace_sample_ratio=ratio), SpanDrops(), None
     )
 
     with provider.get_tracer("test").start_as_current_span("work") as span:
@@ -125,8 +121,8 @@ def test_no_endpoint_means_no_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
 
-    assert otlp_exporter(tracing_settings()) is None
-    assert otlp_exporter(tracing_settings(otlp_endpoint="")) is None  # compose's empty default
+    assert otlp_exporter(tracing_config()) is None
+    assert otlp_exporter(tracing_config(otlp_endpoint="")) is None  # compose's empty default
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
@@ -134,9 +130,9 @@ def test_endpoint_setting_or_variable_makes_an_exporter(
     monkeypatch: pytest.MonkeyPatch, protocol: str
 ) -> None:
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
-    from_variable = otlp_exporter(tracing_settings(otlp_protocol=protocol))
+    from_variable = otlp_exporter(tracing_config(otlp_protocol=protocol))
     from_setting = otlp_exporter(
-        tracing_settings(otlp_endpoint="http://127.0.0.1:9/", otlp_protocol=protocol)
+        tracing_config(otlp_endpoint="http://127.0.0.1:9/", otlp_protocol=protocol)
     )
 
     assert from_variable is not None
@@ -146,10 +142,10 @@ def test_endpoint_setting_or_variable_makes_an_exporter(
 
 
 def test_headers_setting_is_parsed_into_pairs() -> None:
-    headers = otlp_headers(tracing_settings(otlp_headers="api-key=abc, tenant = t1,"))
+    headers = otlp_headers(tracing_config(otlp_headers="api-key=abc, tenant = t1,"))
 
     assert headers == {"api-key": "abc", "tenant": "t1"}
-    assert otlp_headers(tracing_settings()) is None
+    assert otlp_headers(tracing_config()) is None
 
 
 class _StuckExporter(SpanExporter):
@@ -233,7 +229,7 @@ def test_spans_reach_an_otlp_http_collector_with_the_resource_and_headers(
     collector: tuple[str, Received],
 ) -> None:
     endpoint, received = collector
-    tracing = tracing_settings(otlp_endpoint=endpoint, otlp_headers="x-tenant=t1")
+    tracing = tracing_config(otlp_endpoint=endpoint, otlp_headers="x-tenant=t1")
     drops = SpanDrops()
     provider = build_tracer_provider(settings, tracing, drops, otlp_exporter(tracing))
 
