@@ -97,8 +97,9 @@ async def test_a_refused_change_publishes_nothing(app: FastAPI, client: httpx.As
 async def test_starts_and_takes_writes_while_the_broker_is_down(
     app: FastAPI, settings: Settings{% if cookiecutter.auth == "api-key" %}, api_key: str{% endif %}
 ) -> None:
-    # `app` only empties the database afterwards; this test runs its own app. Its
-    # relay shares the outbox and would publish the event to the test broker.
+    # `app` only empties the database afterwards; this test runs its own app. The
+    # fixture's relay shares the outbox and would publish this test's event to the
+    # in-memory broker, so it stops first.
     await container_of_app(app).events.relay.stop(5)
     down_settings = settings.model_copy(update={"broker_url": UNREACHABLE_BROKER_URL})
     down = create_app(down_settings)
