@@ -67,22 +67,10 @@ def test_tier1_meets_every_text_only_value_with_every_other_value() -> None:
     assert covered == all_pairs()
 
 
-# Issue 13's two options, added to a copy of the choices (before the license,
-# as cookiecutter.json would list them) so the array's promises are proven for
-# the matrix tier 1 will have once they land.
-ISSUE_13_OPTIONS = {"tracing": ["none", "opentelemetry"], "cache": ["none", "redis"]}
-WITH_ISSUE_13 = {
-    **{name: values for name, values in CHOICES.items() if name not in TEXT_ONLY_OPTIONS},
-    **ISSUE_13_OPTIONS,
-    **{name: CHOICES[name] for name in TEXT_ONLY_OPTIONS},
-}
-# Matrices tier 1 may render: today's, issue 13's with tracing and cache shaping
-# files only, and with both also shaping the code (joining CODE_OPTIONS).
-MATRICES = [
-    pytest.param(CHOICES, CODE_OPTIONS, id="today"),
-    pytest.param(WITH_ISSUE_13, CODE_OPTIONS, id="with-tracing-and-cache"),
-    pytest.param(WITH_ISSUE_13, (*CODE_OPTIONS, *ISSUE_13_OPTIONS), id="with-both-in-the-code"),
-]
+# Tier 1's matrix before issue 13's two options: small enough for the full product.
+ISSUE_13_OPTIONS = ("tracing", "cache")
+BEFORE_ISSUE_13 = {name: values for name, values in CHOICES.items() if name not in ISSUE_13_OPTIONS}
+CODE_OPTIONS_BEFORE_ISSUE_13 = tuple(name for name in CODE_OPTIONS if name not in ISSUE_13_OPTIONS)
 
 
 def full_product_size(choices: Choices) -> int:
@@ -93,10 +81,8 @@ def missing(rows: list[dict[str, str]], required: set[Interaction]) -> list[Inte
     return sorted(i for i in required if not any(covered_by(row, i) for row in rows))
 
 
-@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
-def test_strength_3_rows_hold_every_triple_of_file_shaping_values(
-    choices: Choices, code_options: tuple[str, ...]
-) -> None:
+def test_strength_3_rows_hold_every_triple_of_file_shaping_values() -> None:
+    choices, code_options = CHOICES, CODE_OPTIONS
     rows = strength_3_rows(choices, code_options)
     for first, second, third in itertools.combinations(shaping_options(choices), 3):
         for a, b, c in itertools.product(choices[first], choices[second], choices[third]):
@@ -110,10 +96,8 @@ def test_strength_3_rows_hold_every_triple_of_file_shaping_values(
             )
 
 
-@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
-def test_strength_3_rows_meet_every_code_triple_with_every_target(
-    choices: Choices, code_options: tuple[str, ...]
-) -> None:
+def test_strength_3_rows_meet_every_code_triple_with_every_target() -> None:
+    choices, code_options = CHOICES, CODE_OPTIONS
     rows = strength_3_rows(choices, code_options)
     for code in itertools.combinations(code_options, 3):
         names = TARGET_OPTIONS + code
@@ -121,20 +105,16 @@ def test_strength_3_rows_meet_every_code_triple_with_every_target(
         assert seen == set(itertools.product(*(choices[name] for name in names))), names
 
 
-@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
-def test_strength_3_rows_meet_every_value_with_every_other_value(
-    choices: Choices, code_options: tuple[str, ...]
-) -> None:
+def test_strength_3_rows_meet_every_value_with_every_other_value() -> None:
+    choices, code_options = CHOICES, CODE_OPTIONS
     rows = strength_3_rows(choices, code_options)
     for first, second in itertools.combinations(choices, 2):
         seen = {(row[first], row[second]) for row in rows}
         assert seen == set(itertools.product(choices[first], choices[second])), (first, second)
 
 
-@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
-def test_strength_3_rows_start_with_each_database_on_the_defaults_and_are_deterministic(
-    choices: Choices, code_options: tuple[str, ...]
-) -> None:
+def test_strength_3_rows_start_with_each_database_on_the_defaults_and_are_deterministic() -> None:
+    choices, code_options = CHOICES, CODE_OPTIONS
     rows = strength_3_rows(choices, code_options)
     assert rows[: len(choices["database"])] == database_representatives(choices)
     assert rows == strength_3_rows(choices, code_options)
@@ -143,10 +123,8 @@ def test_strength_3_rows_start_with_each_database_on_the_defaults_and_are_determ
     assert all(row[name] in choices[name] for row in rows for name in choices)
 
 
-@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
-def test_strength_3_rows_stay_near_the_lower_bound_and_below_the_full_product(
-    choices: Choices, code_options: tuple[str, ...]
-) -> None:
+def test_strength_3_rows_stay_near_the_lower_bound_and_below_the_full_product() -> None:
+    choices, code_options = CHOICES, CODE_OPTIONS
     rows = strength_3_rows(choices, code_options)
     # No array is smaller than its largest required interaction group: here the
     # target with the three largest code options (135 rows).
@@ -159,14 +137,16 @@ def test_strength_3_rows_stay_near_the_lower_bound_and_below_the_full_product(
     assert len(rows) < full_product_size(choices)
 
 
-def test_tier1_keeps_the_full_product_today_and_switches_to_strength_3_with_issue_13(
+def test_tier1_took_the_full_product_before_issue_13_and_strength_3_since(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(TIER1_MATRIX_VARIABLE, raising=False)
-    assert full_product_size(CHOICES) <= TIER1_FULL_PRODUCT_LIMIT
-    assert tier1_combinations() == full_product_rows()
-    assert full_product_size(WITH_ISSUE_13) > TIER1_FULL_PRODUCT_LIMIT
-    assert tier1_combinations(WITH_ISSUE_13) == strength_3_rows(WITH_ISSUE_13)
+    assert full_product_size(BEFORE_ISSUE_13) <= TIER1_FULL_PRODUCT_LIMIT
+    assert tier1_combinations(BEFORE_ISSUE_13, CODE_OPTIONS_BEFORE_ISSUE_13) == full_product_rows(
+        BEFORE_ISSUE_13, CODE_OPTIONS_BEFORE_ISSUE_13
+    )
+    assert full_product_size(CHOICES) > TIER1_FULL_PRODUCT_LIMIT
+    assert tier1_combinations() == strength_3_rows()
 
 
 @pytest.mark.parametrize("forced", ["full", "strength-3"])
@@ -176,7 +156,6 @@ def test_tier1_matrix_variable_forces_one_matrix(
     monkeypatch.setenv(TIER1_MATRIX_VARIABLE, forced)
     build = full_product_rows if forced == "full" else strength_3_rows
     assert tier1_combinations() == build()
-    assert tier1_combinations(WITH_ISSUE_13) == build(WITH_ISSUE_13)
 
 
 def test_tier1_matrix_variable_refuses_an_unknown_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,21 +164,27 @@ def test_tier1_matrix_variable_refuses_an_unknown_matrix(monkeypatch: pytest.Mon
         tier1_combinations()
 
 
-@pytest.mark.parametrize(("choices", "code_options"), MATRICES)
+@pytest.mark.parametrize(
+    ("choices", "code_options"),
+    [
+        pytest.param(CHOICES, CODE_OPTIONS, id="today"),
+        pytest.param(BEFORE_ISSUE_13, CODE_OPTIONS_BEFORE_ISSUE_13, id="before-issue-13"),
+    ],
+)
 def test_tier1_rows_hold_every_required_interaction_whichever_matrix_they_are(
     choices: Choices, code_options: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The matrix tier 1 picks itself; a forced full product of issue 13's
-    # choices misses license pairs (decision 0028).
+    # The matrix tier 1 picks itself; a forced full product of today's choices
+    # misses license pairs (decision 0028).
     monkeypatch.delenv(TIER1_MATRIX_VARIABLE, raising=False)
     rows = tier1_combinations(choices, code_options)
     assert missing(rows, tier1_interactions(choices, code_options)) == []
 
 
-def test_full_product_rows_hold_what_the_strength_3_rows_hold_today() -> None:
-    rows = full_product_rows()
-    assert len(rows) == full_product_size(CHOICES)
-    assert missing(rows, tier1_interactions()) == []
+def test_full_product_rows_held_what_the_strength_3_rows_hold_before_issue_13() -> None:
+    rows = full_product_rows(BEFORE_ISSUE_13, CODE_OPTIONS_BEFORE_ISSUE_13)
+    assert len(rows) == full_product_size(BEFORE_ISSUE_13)
+    assert missing(rows, tier1_interactions(BEFORE_ISSUE_13, CODE_OPTIONS_BEFORE_ISSUE_13)) == []
 
 
 def test_covering_rows_add_rows_only_for_what_the_seeds_miss() -> None:
@@ -238,14 +223,12 @@ def test_covering_array_is_much_smaller_than_the_product_and_deterministic() -> 
 
 
 def test_tier2_array_holds_every_pair_with_issue_13s_values() -> None:
-    rows = covering_array(database_representatives(WITH_ISSUE_13), WITH_ISSUE_13)
-    assert rows[: len(CHOICES["database"])] == database_representatives(WITH_ISSUE_13)
-    for name, values in ISSUE_13_OPTIONS.items():
-        for other in WITH_ISSUE_13:
+    rows = covering_array(database_representatives())
+    for name in ISSUE_13_OPTIONS:
+        for other in CHOICES:
             if other != name:
                 seen = {(row[name], row[other]) for row in rows}
-                assert seen == set(itertools.product(values, WITH_ISSUE_13[other])), (name, other)
-    assert set().union(*(pairs_of(row, WITH_ISSUE_13) for row in rows)) == all_pairs(WITH_ISSUE_13)
+                assert seen == set(itertools.product(CHOICES[name], CHOICES[other])), (name, other)
 
 
 def test_pairs_helpers_agree() -> None:

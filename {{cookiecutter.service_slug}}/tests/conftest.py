@@ -1,14 +1,16 @@
 """Fixtures: a fresh app per test, talking to it in-process over ASGI.
 
 Each feature brings its fixtures and helpers as a plugin module in tests/plugins/
-(listed in `pytest_plugins`); test modules import helpers from there, never from
+(found by `pytest_plugins`); test modules import helpers from there, never from
 here. A plugin gives the settings its feature needs as the fixture
 `<plugin>_settings`.
 """
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,18 +26,10 @@ from tests.plugins.broker import started_on_test_broker
 {%- endif %}
 from tests.plugins.store import store_under_test
 
+# The manifest renders a plugin module only for the features the answers chose.
 pytest_plugins = [
-    "tests.plugins.store",
-    "tests.plugins.auth",
-{%- if cookiecutter.cache == "redis" %}
-    "tests.plugins.cache",
-{%- endif %}
-{%- if cookiecutter.tracing == "opentelemetry" %}
-    "tests.plugins.tracing",
-{%- endif %}
-{%- if cookiecutter.broker != "none" %}
-    "tests.plugins.broker",
-{%- endif %}
+    f"tests.plugins.{plugin.name}"
+    for plugin in pkgutil.iter_modules([str(Path(__file__).with_name("plugins"))])
 ]
 
 

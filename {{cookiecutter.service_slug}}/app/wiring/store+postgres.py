@@ -12,9 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.database import create_driver_pool, create_engine, is_unavailable, ping
+{%- if cookiecutter.tracing == "opentelemetry" %}
+from app.database_tracing import TracedDriver as Driver  # spans, as the engine's statements
+{%- endif %}
 from app.outages import Outage
 from app.readiness import ReadinessCheck
-from app.repositories.sql_items import Driver, SqlItemRepository
+from app.repositories.sql_items import {% if cookiecutter.tracing != "opentelemetry" %}Driver, {% endif %}SqlItemRepository
 
 
 @dataclass(frozen=True, slots=True)
