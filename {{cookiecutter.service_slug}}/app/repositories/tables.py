@@ -151,6 +151,8 @@ outbox = Table(
         sqlite_where=text("sent_at IS NULL"),
     ),
 )
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
 
 # Events the consumer already handled: the primary key turns a redelivery into a no-op.
 processed_events = Table(

@@ -1,7 +1,8 @@
+{%- set down_revision = "0001" if cookiecutter.auth == "none" else "0002" -%}
 """Create the outbox and processed_events tables for item events.
 
 Revision ID: 0003
-Revises: {% if cookiecutter.auth == "none" %}0001{% else %}0002{% endif %}
+Revises: {{ down_revision }}
 Create Date: 2026-11-28
 """
 
@@ -13,7 +14,7 @@ from alembic import op
 from app.repositories.tables import UTCDateTime
 
 revision: str = "0003"
-down_revision: str | None = "{% if cookiecutter.auth == "none" %}0001{% else %}0002{% endif %}"
+down_revision: str | None = "{{ down_revision }}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

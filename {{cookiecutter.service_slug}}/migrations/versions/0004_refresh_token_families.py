@@ -1,7 +1,8 @@
+{%- set down_revision = "0003" if cookiecutter.broker != "none" else "0002" -%}
 """Move refresh-token revocation from each token to its family.
 
 Revision ID: 0004
-Revises: {% if cookiecutter.broker != "none" %}0003{% else %}0002{% endif %}
+Revises: {{ down_revision }}
 Create Date: 2026-12-01
 """
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "{% if cookiecutter.broker != "none" %}0003{% else %}0002{% endif %}"
+down_revision: str | None = "{{ down_revision }}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
