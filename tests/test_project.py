@@ -89,6 +89,18 @@ def run_own_tests(
     )
 
 
+def cache_env(answers: dict[str, str], request: pytest.FixtureRequest) -> dict[str, str]:
+    """A real Redis for a `cache=redis` rendering's cache tests, on a database of its own.
+
+    It is the Redis broker fixture's server: its tests stop and restart it only
+    within their own (one project's suites run on one worker, one at a time).
+    """
+    if answers["cache"] != "redis":
+        return {}
+    server = request.getfixturevalue("redis_server")
+    return {"TEST_REDIS_URL": server.url.removesuffix("/0") + "/1"}
+
+
 def assert_everything_passed(pytest_output: str) -> None:
     # The summary must be "N passed in T": no failures, errors, or skips hiding gaps.
     summary = pytest_output.strip().splitlines()[-1]
@@ -152,25 +164,29 @@ def test_pre_commit_hooks_pass_offline_with_the_locked_tools(
 
 
 @pytest.mark.parametrize("installed", WITH_DEFAULT_STORE, indirect=True)
-def test_own_tests_pass_on_the_default_store(installed: tuple[Path, dict[str, str]]) -> None:
-    project, _ = installed
-    assert_everything_passed(run_own_tests(project))
+def test_own_tests_pass_on_the_default_store(
+    installed: tuple[Path, dict[str, str]], request: pytest.FixtureRequest
+) -> None:
+    project, answers = installed
+    assert_everything_passed(run_own_tests(project, cache_env(answers, request)))
 
 
 @pytest.mark.parametrize("installed", WITH_POSTGRES, indirect=True)
 def test_own_tests_pass_on_postgresql(
-    installed: tuple[Path, dict[str, str]], postgres_url: str
+    installed: tuple[Path, dict[str, str]], postgres_url: str, request: pytest.FixtureRequest
 ) -> None:
-    project, _ = installed
-    assert_everything_passed(run_own_tests(project, {"TEST_DATABASE_URL": postgres_url}))
+    project, answers = installed
+    env = {"TEST_DATABASE_URL": postgres_url} | cache_env(answers, request)
+    assert_everything_passed(run_own_tests(project, env))
 
 
 @pytest.mark.parametrize("installed", WITH_MONGO, indirect=True)
 def test_own_tests_pass_on_a_mongodb_wire_protocol_server(
-    installed: tuple[Path, dict[str, str]], mongodb_url: str
+    installed: tuple[Path, dict[str, str]], mongodb_url: str, request: pytest.FixtureRequest
 ) -> None:
-    project, _ = installed
-    assert_everything_passed(run_own_tests(project, {"TEST_MONGODB_URL": mongodb_url}))
+    project, answers = installed
+    env = {"TEST_MONGODB_URL": mongodb_url} | cache_env(answers, request)
+    assert_everything_passed(run_own_tests(project, env))
 
 
 @pytest.mark.parametrize("installed", WITH_BROKER, indirect=True)
