@@ -51,6 +51,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = BENCH_DIR.parent
@@ -87,18 +88,42 @@ RECOVERY_TIMEOUT_S = 30.0
 EXPORT_SETTLE_S = 12.0
 
 ASYNCPG = report.ASYNCPG_ITEM
-TRACING_OFF = "rendered, tracing off (cache hit)"
 ZIPF_COLD = "Zipf reads, cold cache"
 ZIPF_WARM = "Zipf reads, warm cache"
 REDIS_DOWN = "item read, Redis stopped (database fallback)"
+# The rendered servers' two read paths: CACHE_URL on the real Redis, or on a port
+# nothing listens on (every read skips the paused cache and reads the database).
+READ_PATHS = {"hit": "cache hit", "database": "database read, Redis unreachable"}
 
 
-def tracing_label(ratio: float) -> str:
-    return f"rendered, tracing {ratio:.0%} (cache hit)"
+@dataclass(frozen=True)
+class Variant:
+    """One rendered server of the rounds: a read path, and a sampling ratio or tracing off."""
+
+    read_path: str
+    sample_ratio: float | None = None
+
+    @property
+    def tracing(self) -> str:
+        return "off" if self.sample_ratio is None else f"{self.sample_ratio:.0%}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.read_path}-tracing-{self.tracing}".replace("%", "pct")
+
+    @property
+    def label(self) -> str:
+        return f"rendered, tracing {self.tracing} ({READ_PATHS[self.read_path]})"
+
+    @property
+    def untraced(self) -> Variant:
+        return Variant(self.read_path)
 
 
-def server_name(ratio: float) -> str:
-    return f"tracing-{ratio:.0%}".replace("%", "pct")
+VARIANTS = tuple(Variant(path, ratio) for path in READ_PATHS for ratio in (None, *SAMPLE_RATIOS))
+TRACED = tuple(variant for variant in VARIANTS if variant.sample_ratio is not None)
+CACHED = Variant("hit")
+UNCACHED = Variant("database")
 
 
 @dataclass(frozen=True)
@@ -110,8 +135,10 @@ class RatioSpec:
 
 
 RATIOS = (
-    *(RatioSpec(tracing_label(ratio), TRACING_OFF) for ratio in SAMPLE_RATIOS),
-    RatioSpec(TRACING_OFF, ASYNCPG, 1.0),
+    *(RatioSpec(variant.label, variant.untraced.label) for variant in TRACED),
+    RatioSpec(CACHED.label, ASYNCPG, 1.0),
+    RatioSpec(CACHED.label, UNCACHED.label, 1.0),
+    RatioSpec(UNCACHED.label, ASYNCPG),
 )
 
 
@@ -119,9 +146,10 @@ RATIOS = (
 class Exports:
     """What one tracing server sent its collector, and what it dropped."""
 
-    sample_ratio: float
+    server: str
     export_requests: int
     spans: int | None
+    span_names: dict[str, int]
     dropped: float
     served: float
 
@@ -137,6 +165,7 @@ class Exports:
 class ZipfRun:
     label: str
     load: LoadResult
+    cpu_us_per_request: float
     hits: float
     misses: float
 
@@ -149,6 +178,7 @@ class ZipfRun:
         return {
             "case": self.label,
             **self.load.as_dict(),
+            "cpu_us_per_request": round(self.cpu_us_per_request, 1),
             "hits": self.hits,
             "misses": self.misses,
             "hit_ratio": round(self.hit_ratio, 4),
@@ -158,6 +188,7 @@ class ZipfRun:
 @dataclass(frozen=True)
 class Outage:
     load: LoadResult
+    cpu_us_per_request: float
     fallbacks: float
     # From redis-server answering again to the first hit the service counted.
     hit_after_restart_s: float
@@ -166,6 +197,7 @@ class Outage:
         return {
             "case": REDIS_DOWN,
             **self.load.as_dict(),
+            "cpu_us_per_request": round(self.cpu_us_per_request, 1),
             "cache_fallbacks": self.fallbacks,
             "hit_after_restart_s": round(self.hit_after_restart_s, 2),
         }
@@ -245,27 +277,24 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
         run._say("alembic upgrade head")
         project.migrate(project_dir, base_env)
         sinks = {
-            ratio: stack.enter_context(otlp_sink(python, server_name(ratio), workdir))
-            for ratio in SAMPLE_RATIOS
+            variant: stack.enter_context(otlp_sink(python, variant.name, workdir))
+            for variant in TRACED
         }
         specs = server_specs(runner, project_dir, prefix, base_env, database_url, sinks)
         servers = run.start_all(stack, specs)
-        cached = servers["tracing-off"]
+        cached = servers[CACHED.name]
         item_path = f"/items/{run._seed_item(cached)}"
         run._warn_if_different(
             run._get_json(cached, item_path), run._get_json(servers["raw-asyncpg"], item_path)
         )
         loads = [
             Load(ASYNCPG, "raw-asyncpg", item_path),
-            Load(TRACING_OFF, "tracing-off", item_path),
-            *(Load(tracing_label(r), server_name(r), item_path) for r in SAMPLE_RATIOS),
+            *(Load(variant.label, variant.name, item_path) for variant in VARIANTS),
         ]
         rounds = run.run_rounds(servers, loads, args.rounds, timing)
         zipf = measure_zipf(cached, database_url, args.items, workdir, timing)
         outage = measure_outage(cached, redis, item_path, timing)
-        exports = [
-            exports_of(ratio, servers[server_name(ratio)], sinks[ratio]) for ratio in SAMPLE_RATIOS
-        ]
+        exports = [exports_of(servers[variant.name], sink) for variant, sink in sinks.items()]
         return {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "answers": ANSWERS,
@@ -302,7 +331,7 @@ def server_specs(
     prefix: str,
     base_env: dict[str, str],
     database_url: str,
-    sinks: Mapping[float, Server],
+    sinks: Mapping[Variant, Server],
 ) -> list[ServerSpec]:
     # asyncpg takes a plain libpq URL, without SQLAlchemy's "+asyncpg" driver suffix.
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -310,17 +339,16 @@ def server_specs(
     specs = [
         ServerSpec("raw-asyncpg", runner, [*BASELINE_APP, "baseline_asyncpg:app"], BENCH_DIR,
                    baseline_env),
-        ServerSpec("tracing-off", runner, RENDERED_APP, project_dir,
-                   {**base_env, f"{prefix}TRACING_ENABLED": "false"}),
     ]  # fmt: skip
-    for ratio, sink in sinks.items():
-        env = {
-            **base_env,
-            f"{prefix}TRACING_ENABLED": "true",
-            f"{prefix}TRACE_SAMPLE_RATIO": str(ratio),
-            f"{prefix}OTLP_ENDPOINT": sink.base_url,
-        }
-        specs.append(ServerSpec(server_name(ratio), runner, RENDERED_APP, project_dir, env))
+    unreachable = f"redis://{HOST}:{free_port()}/0"
+    for variant in VARIANTS:
+        env = {**base_env, f"{prefix}TRACING_ENABLED": str(variant.sample_ratio is not None)}
+        if variant.read_path == "database":
+            env[f"{prefix}CACHE_URL"] = unreachable
+        if variant.sample_ratio is not None:
+            env[f"{prefix}TRACE_SAMPLE_RATIO"] = str(variant.sample_ratio)
+            env[f"{prefix}OTLP_ENDPOINT"] = sinks[variant].base_url
+        specs.append(ServerSpec(variant.name, runner, RENDERED_APP, project_dir, env))
     return specs
 
 
@@ -359,18 +387,22 @@ def medians(rounds: list[dict[str, report.RoundResult]]) -> dict[str, dict[str, 
 
 def ratios(rounds: list[dict[str, report.RoundResult]]) -> list[dict[str, object]]:
     """Each spec's req/s ratio and CPU-per-request ratio, medians over the rounds."""
-    specs = [report.TargetSpec(s.measured, s.measured, s.baseline, s.floor or 0.0) for s in RATIOS]
-    floors = {spec.measured: spec.floor for spec in RATIOS}
+    specs = [
+        report.TargetSpec(f"{s.measured} vs {s.baseline}", s.measured, s.baseline, s.floor or 0.0)
+        for s in RATIOS
+    ]
     return [
         {
-            "measured": item.name,
+            "measured": spec.measured,
             "baseline": spec.baseline,
             "ratio": round(item.median, 3),
             "cpu_ratio": round(item.cpu_median, 3),
             "per_round": [round(value, 3) for value in item.per_round],
-            "floor": floors[item.name],
+            "floor": ratio_spec.floor,
         }
-        for item, spec in zip(report.round_ratios(rounds, specs), specs, strict=True)
+        for item, spec, ratio_spec in zip(
+            report.round_ratios(rounds, specs), specs, RATIOS, strict=True
+        )
     ]
 
 
@@ -388,6 +420,7 @@ def measure_zipf(
     # No warm-up: it would fill the cache the cold run is about.
     for label in (ZIPF_COLD, ZIPF_WARM):
         hits, misses = _counter(server, "cache_hits_total"), _counter(server, "cache_misses_total")
+        cpu_before = server.cpu_seconds()
         load = run_wrk(
             server.url("/"),
             connections=CONNECTIONS,
@@ -399,6 +432,7 @@ def measure_zipf(
         result = ZipfRun(
             label,
             load,
+            _cpu_us_per_request(server, cpu_before, load),
             _counter(server, "cache_hits_total") - hits,
             _counter(server, "cache_misses_total") - misses,
         )
@@ -422,13 +456,19 @@ def measure_outage(server: Server, redis: CacheRedis, item_path: str, timing: Ti
     run._say("stopping redis-server")
     redis.stop()
     try:
+        cpu_before = server.cpu_seconds()
         load = run_wrk(server.url(item_path), connections=CONNECTIONS, duration_s=timing.duration_s)
+        cpu_us = _cpu_us_per_request(server, cpu_before, load)
         server.check_alive()
         fallbacks = _counter(server, "cache_fallbacks_total") - fallbacks
     finally:
         redis.start()
     run._say(f"{REDIS_DOWN}: {load.requests_per_s:,.0f} req/s, {load.errors} errors")
-    return Outage(load, fallbacks, _first_hit_s(server, item_path))
+    return Outage(load, cpu_us, fallbacks, _first_hit_s(server, item_path))
+
+
+def _cpu_us_per_request(server: Server, cpu_before: float, load: LoadResult) -> float:
+    return (server.cpu_seconds() - cpu_before) * 1e6 / load.requests if load.requests else 0.0
 
 
 def _first_hit_s(server: Server, item_path: str) -> float:
@@ -443,18 +483,19 @@ def _first_hit_s(server: Server, item_path: str) -> float:
     return time.perf_counter() - started
 
 
-def exports_of(ratio: float, server: Server, sink: Server) -> Exports:
+def exports_of(server: Server, sink: Server) -> Exports:
     counts = _settled_counts(sink)
     return Exports(
-        ratio,
+        server.name.removeprefix("round-"),
         counts["requests"],
         counts["spans"],
+        counts["span_names"],
         _counter(server, "otel_spans_dropped"),
         _counter(server, "http_requests_total"),
     )
 
 
-def _settled_counts(sink: Server) -> dict[str, int]:
+def _settled_counts(sink: Server) -> dict[str, Any]:
     """The collector's counts once a second passes without a new export (or the limit)."""
     deadline = time.perf_counter() + EXPORT_SETTLE_S
     counts = json.loads(run._expect_ok(sink, "/health"))
@@ -499,45 +540,23 @@ def failures_of(document: Mapping[str, object]) -> list[str]:
 
 
 def print_results(document: Mapping[str, object]) -> None:
+    rounds = _list(document["rounds"])
     med: dict[str, dict[str, float]] = document["medians"]  # type: ignore[assignment]
-    by_measured = {item["measured"]: item for item in _list(document["ratios"])}
-    rows = []
-    for label, values in med.items():
-        item = by_measured.get(label)
-        ratio, versus, note = "", "", ""
-        if item is not None:
-            ratio, versus = f"{item['ratio']:.2f}", str(item["baseline"])
-            note = f"CPU/req ratio {item['cpu_ratio']:.2f}"
-            if item["floor"] is not None:
-                beats = "yes" if item["ratio"] >= item["floor"] else "NO"
-                note += f"; should be >= {item['floor']:.2f}: {beats}"
-        rows.append(
-            (label, f"{values['requests_per_s']:,.0f}", f"{values['cpu_us_per_request']:.0f}",
-             f"{values['p99_ms']:.1f}", ratio, versus, note)
-        )  # fmt: skip
-    asyncpg_rps = med[ASYNCPG]["requests_per_s"]
-    cached_rps = med[TRACING_OFF]["requests_per_s"]
+    zipf: list[ZipfRun] = _list(document["zipf"])
     outage: Outage = document["outage"]  # type: ignore[assignment]
-    for case in (*_list(document["zipf"]), outage):
-        load = case.load
-        rows.append(
-            (case.as_dict()["case"], f"{load.requests_per_s:,.0f}", "", f"{load.p99_ms:.1f}",
-             f"{load.requests_per_s / asyncpg_rps:.2f}", ASYNCPG,
-             f"{load.requests_per_s / cached_rps:.2f} of the cached read")
-        )  # fmt: skip
-    header = ("case", "req/s", "CPU us/req", "p99 ms", "ratio", "vs", "")
     print()
-    print(f"Issue 13 (medians of {len(_list(document['rounds']))} interleaved rounds' req/s):")
-    print(report._table(header, rows, numeric=(1, 2, 3, 4)))
+    print(
+        f"Issue 13, GET /items/{{id}}: medians of {len(rounds)} interleaved rounds,"
+        " then single runs"
+    )
+    print(report._table(*case_rows(rounds, med, zipf, outage), numeric=(1, 2, 3, 4, 5)))
     print()
-    for zipf in _list(document["zipf"]):
-        print(
-            f"{zipf.label}: hit ratio {zipf.hit_ratio:.3f} ({zipf.hits:,.0f} hits, "
-            f"{zipf.misses:,.0f} misses; {zipf.load.errors} errors)"
-        )
+    print("Ratios (req/s; CPU/req is the baseline's CPU per request over the case's):")
+    print(report._table(*ratio_rows(_list(document["ratios"]), med, outage), numeric=(2, 3)))
+    print()
     kinds = {"non-2xx": outage.load.non2xx, **outage.load.socket_errors}
     print(
-        f"{REDIS_DOWN}: {outage.load.requests:,} reads, "
+        f"Redis stopped: {outage.load.requests:,} reads, "
         + ", ".join(f"{kind} {count}" for kind, count in kinds.items())
         + f"; cache_fallbacks_total +{outage.fallbacks:,.0f};"
         f" first hit {outage.hit_after_restart_s:.1f}s after Redis came back (no restart)"
@@ -545,14 +564,71 @@ def print_results(document: Mapping[str, object]) -> None:
     for exports in _list(document["exports"]):
         per_request = exports.spans_per_request
         print(
-            f"tracing {exports.sample_ratio:.0%}: {exports.export_requests:,} OTLP exports, "
+            f"{exports.server}: {exports.export_requests:,} OTLP exports, "
             f"{exports.spans if exports.spans is not None else '?'} spans "
             f"({'?' if per_request is None else f'{per_request:.2f}'} per request served), "
-            f"{exports.dropped:,.0f} dropped"
+            f"{exports.dropped:,.0f} dropped; by name: "
+            + ", ".join(f"{name} {count}" for name, count in exports.span_names.items())
         )
     loads = document["load_average"]
     assert isinstance(loads, dict)
     print(f"load average before {_loads(loads['before'])}, after {_loads(loads['after'])}")
+
+
+def case_rows(
+    rounds: list[dict[str, dict[str, object]]],
+    med: Mapping[str, Mapping[str, float]],
+    zipf: list[ZipfRun],
+    outage: Outage,
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    header = ("case", "req/s", "CPU us/req", "p99 ms", "errors", "hit ratio")
+    rows = [
+        (label, f"{values['requests_per_s']:,.0f}", f"{values['cpu_us_per_request']:.0f}",
+         f"{values['p99_ms']:.1f}", str(sum(_int(entry[label]["errors"]) for entry in rounds)), "")
+        for label, values in med.items()
+    ]  # fmt: skip
+    for case, label, hit_ratio in (
+        *((run_, run_.label, f"{run_.hit_ratio:.3f}") for run_ in zipf),
+        (outage, REDIS_DOWN, ""),
+    ):
+        load = case.load
+        rows.append(
+            (label, f"{load.requests_per_s:,.0f}", f"{case.cpu_us_per_request:.0f}",
+             f"{load.p99_ms:.1f}", str(load.errors), hit_ratio)
+        )  # fmt: skip
+    return header, rows
+
+
+def ratio_rows(
+    items: list[dict[str, object]], med: Mapping[str, Mapping[str, float]], outage: Outage
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    header = ("case", "vs", "ratio", "CPU/req", "")
+    rows = []
+    for item in items:
+        ratio, floor = float(str(item["ratio"])), item["floor"]
+        note = (
+            ""
+            if floor is None
+            else f"should be >= {floor:.2f}: {'yes' if ratio >= float(str(floor)) else 'NO'}"
+        )
+        rows.append(
+            (str(item["measured"]), str(item["baseline"]), f"{ratio:.2f}",
+             f"{float(str(item['cpu_ratio'])):.2f}", note)
+        )  # fmt: skip
+    # Context: a single run after the rounds against their medians.
+    for baseline in (ASYNCPG, UNCACHED.label):
+        rows.append(
+            (REDIS_DOWN, baseline,
+             f"{outage.load.requests_per_s / med[baseline]['requests_per_s']:.2f}",
+             f"{med[baseline]['cpu_us_per_request'] / outage.cpu_us_per_request:.2f}",
+             "single run vs the rounds' median")
+        )  # fmt: skip
+    return header, rows
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
 
 
 def _list(value: object) -> list:  # type: ignore[type-arg]

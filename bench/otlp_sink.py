@@ -5,7 +5,7 @@
 POST /v1/traces answers 200 with an empty ExportTraceServiceResponse (an empty
 protobuf body is a valid one), so the service's exporter does its real work:
 serialising, sending, waiting for the answer. GET /health answers the counts
-so far as JSON: export requests, and the spans in them when the interpreter has
+so far as JSON: export requests, and the spans in them (by name) when the interpreter has
 opentelemetry-proto (the rendered project's venv does; bench/options.py runs
 this with it). Loopback only.
 """
@@ -16,6 +16,7 @@ import gzip
 import json
 import sys
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 try:
@@ -32,30 +33,37 @@ class Counts:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.requests = 0
-        self.spans = 0
+        self.spans: Counter[str] = Counter()
 
-    def add(self, spans: int) -> None:
+    def add(self, span_names: list[str]) -> None:
         with self._lock:
             self.requests += 1
-            self.spans += spans
+            self.spans.update(span_names)
 
     def as_json(self) -> bytes:
         with self._lock:
             counted = ExportTraceServiceRequest is not None
-            document = {"requests": self.requests, "spans": self.spans if counted else None}
+            document = {
+                "requests": self.requests,
+                "spans": self.spans.total() if counted else None,
+                "span_names": dict(self.spans),
+            }
         return json.dumps(document).encode()
 
 
 COUNTS = Counts()
 
 
-def span_count(body: bytes) -> int:
+def span_names(body: bytes) -> list[str]:
     if ExportTraceServiceRequest is None:
-        return 0
+        return []
     request = ExportTraceServiceRequest.FromString(body)
-    return sum(
-        len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans
-    )
+    return [
+        span.name
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,7 +77,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        COUNTS.add(span_count(body))
+        COUNTS.add(span_names(body))
         self._answer(200, b"", "application/x-protobuf")
 
     def do_GET(self) -> None:
