@@ -292,6 +292,12 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
             *(Load(variant.label, variant.name, item_path) for variant in VARIANTS),
         ]
         rounds = run.run_rounds(servers, loads, args.rounds, timing)
+        # A hit path that falls back under load is a database read in disguise: say so.
+        round_fallbacks = {
+            variant.name: _counter(servers[variant.name], "cache_fallbacks_total")
+            for variant in VARIANTS
+            if variant.read_path == "hit"
+        }
         zipf = measure_zipf(cached, database_url, args.items, workdir, timing)
         outage = measure_outage(cached, redis, item_path, timing)
         exports = [exports_of(servers[variant.name], sink) for variant, sink in sinks.items()]
@@ -313,6 +319,7 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
             "rounds": [{label: r.as_dict() for label, r in entry.items()} for entry in rounds],
             "medians": medians(rounds),
             "ratios": ratios(rounds),
+            "round_fallbacks": round_fallbacks,
             "exports": exports,
             "zipf": zipf,
             "outage": outage,
@@ -554,6 +561,11 @@ def print_results(document: Mapping[str, object]) -> None:
     print("Ratios (req/s; CPU/req is the baseline's CPU per request over the case's):")
     print(report._table(*ratio_rows(_list(document["ratios"]), med, outage), numeric=(2, 3)))
     print()
+    fallbacks: dict[str, float] = document["round_fallbacks"]  # type: ignore[assignment]
+    print(
+        "cache_fallbacks_total of the cache-hit servers after the rounds: "
+        + ", ".join(f"{name} {count:,.0f}" for name, count in fallbacks.items())
+    )
     kinds = {"non-2xx": outage.load.non2xx, **outage.load.socket_errors}
     print(
         f"Redis stopped: {outage.load.requests:,} reads, "
