@@ -5,25 +5,29 @@
 
 One run renders `tracing=opentelemetry cache=redis auth=none` (database=postgres,
 broker=none) once, builds its venv, starts a throwaway PostgreSQL (as run.py does),
-a throwaway `redis-server --save ''` on a free port, and two stand-in OTLP/HTTP
-collectors (otlp_sink.py), one per tracing server, so sampled spans are really
+a throwaway `redis-server --save ''` on a free port, and one stand-in OTLP/HTTP
+collector (otlp_sink.py) per tracing server, so sampled spans are really
 serialised and exported, not only made. Then all these servers are up at once
 and loaded in interleaved rounds (run.py's rounds), GET /items/{id} of one item:
 
     raw-asyncpg    FastAPI + asyncpg pool (baseline_asyncpg.py): a database read
-    tracing off    the rendering with TRACING_ENABLED=false, cache on Redis
-    tracing 10 %   TRACE_SAMPLE_RATIO=0.1, exporting to its collector, cache on Redis
+    tracing off    the rendering with TRACING_ENABLED=false
+    tracing 10 %   TRACE_SAMPLE_RATIO=0.1, exporting to its collector
     tracing 100 %  TRACE_SAMPLE_RATIO=1.0, likewise
 
-cache=redis has no switch to run without Redis (no CACHE_URL means the default
-redis://127.0.0.1:6379, and a cache that is down is the fallback path, not "off"),
-so every rendered server reads through the real Redis and, after the first read,
-every read is a cache hit. The tracing ratios (each over tracing off) are the cost of
-tracing on the hit path (the request's span and the Redis call's span; no database
-span). The tracing-off server is the cached read: its ratio over raw-asyncpg is the
-cached read against a database read (a hit should beat it: >= 1.00).
+each of the three rendered ones on two read paths:
 
-Then, on the tracing-off server: `--items` items (10,000) in the table, GETs with
+    cache hit      CACHE_URL on the real Redis: after the first read, every read a hit
+    database read  CACHE_URL on a port nothing listens on: every read skips the
+                   paused cache and reads the database
+
+cache=redis has no switch to run without Redis (no CACHE_URL means the default
+redis://127.0.0.1:6379), so the unreachable one is the nearest to "cache off".
+The tracing ratios (each over tracing off on its path) are the cost of tracing on
+each path; the cached read (cache hit, tracing off) is held against raw-asyncpg
+and against the service's own database read (a hit should beat both: >= 1.00).
+
+Then, on the cache-hit server with tracing off: `--items` items (10,000) in the table, GETs with
 ids drawn from a Zipf distribution (s = 1.1, popularity shuffled over the ids),
 replayed by zipf.lua; the hit ratio from cache_hits_total / cache_misses_total in
 /metrics, over a run from a cold cache and over a second, warm run. Last, Redis
