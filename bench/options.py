@@ -588,7 +588,10 @@ def print_results(document: Mapping[str, object]) -> None:
         )
     loads = document["load_average"]
     assert isinstance(loads, dict)
-    print(f"load average before {_loads(loads['before'])}, after {_loads(loads['after'])}")
+    print(
+        f"load average before {_loads(loads['before'])}, after {_loads(loads['after'])};"
+        f" {document['elapsed_s']}s"
+    )
 
 
 def case_rows(
