@@ -15,7 +15,7 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - start ))s (exit $$status)"; exit $$status
 endef
 
-.PHONY: help install test test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-smoke bench-relay clean
+.PHONY: help install test test-tier1 test-hooks test-update test-tier2 test-contract test-fuzz test-browser test-tier3 lint docs refresh-versions bench bench-smoke bench-options bench-relay clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-13s %s\n", $$1, $$2}'
@@ -64,8 +64,12 @@ refresh-versions: install ## Re-resolve every dependency set the template render
 bench: install ## Load-test the renderings against their baselines; print the target table
 	$(UV) run --no-sync python bench/run.py $(BENCH_ARGS)
 
-bench-smoke: install ## Every bench case for a few seconds: fails on a crash, errors or a stall, never on a ratio
+bench-smoke: install ## Every bench case (run.py's, options.py's) for a few seconds: fails on a crash, errors or a stall, never on a ratio
 	$(UV) run --no-sync python bench/run.py --smoke $(BENCH_ARGS)
+	$(UV) run --no-sync python bench/options.py --smoke
+
+bench-options: install ## Issue 13: tracing off/10 %/100 %, cached read vs raw asyncpg, Zipf hit ratio, Redis down
+	$(UV) run --no-sync python bench/options.py $(BENCH_ARGS)
 
 bench-relay: install ## Events/s through the outbox relay, per broker (backlog and live)
 	$(UV) run --no-sync python bench/relay.py $(BENCH_ARGS)

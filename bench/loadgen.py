@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -64,13 +64,22 @@ def run_wrk(
     duration_s: int,
     headers: Mapping[str, str] | None = None,
     write: bool = False,
+    script: Path | None = None,
+    script_args: Sequence[str] = (),
 ) -> LoadResult:
-    """GET `url`, or with `write` POST new items to it, for `duration_s` seconds."""
+    """GET `url`, or with `write` POST new items to it, for `duration_s` seconds.
+
+    `script` replaces both: a Lua script that dofile()s report.lua, given `script_args`.
+    """
     header_args = [
         arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")
     ]
-    script = WRITE_SCRIPT if write else LUA_SCRIPT
-    script_args = ["--", f"w{next(_RUN_TAGS)}"] if write else []
+    if script is not None:
+        script_args = ["--", *script_args]
+    elif write:
+        script, script_args = WRITE_SCRIPT, ["--", f"w{next(_RUN_TAGS)}"]
+    else:
+        script, script_args = LUA_SCRIPT, []
     command = [
         "wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration_s}s",
         f"--timeout={_request_timeout_s}s", "-s", str(script), *header_args, url, *script_args,

@@ -259,10 +259,12 @@ class RoundRatio:
         }
 
 
-def round_ratios(rounds: Sequence[Mapping[str, RoundResult]]) -> list[RoundRatio]:
-    """Per-round ratios for every target whose two loads ran in all rounds."""
+def round_ratios(
+    rounds: Sequence[Mapping[str, RoundResult]], specs: Sequence[TargetSpec] = TARGETS
+) -> list[RoundRatio]:
+    """Per-round ratios for every target (of `specs`) whose two loads ran in all rounds."""
     summary: list[RoundRatio] = []
-    for spec in TARGETS:
+    for spec in specs:
         pairs = [(r[spec.measured], r[spec.baseline]) for r in rounds if _has(r, spec)]
         if pairs and all(b.requests_per_s and t.cpu_us_per_request for t, b in pairs):
             summary.append(

@@ -545,27 +545,38 @@ def measure_rounds(
     is measured under the same background load. Server CPU per request is
     recorded too: it hardly depends on that load at all.
     """
-    results: list[dict[str, report.RoundResult]] = []
     with contextlib.ExitStack() as stack:
-        servers = {
-            spec.name: stack.enter_context(
-                spec.runner.start(f"round-{spec.name}", spec.app_args, cwd=spec.cwd, env=spec.env)
-            )
-            for spec in specs
-        }
-        for number in range(1, rounds + 1):
-            result: dict[str, report.RoundResult] = {}
-            for load in loads:
-                server = servers[load.server]
-                if number == 1 and timing.warmup_s:
-                    _check_warmup(load.label, _run_load(server, load, timing.warmup_s))
-                cpu_before = server.cpu_seconds()
-                measured = _run_load(server, load, timing.duration_s)
-                server.check_alive()
-                cpu_us = (server.cpu_seconds() - cpu_before) * 1e6
-                result[load.label] = report.RoundResult.of(measured, cpu_us)
-            _say(f"round {number}: " + ", ".join(f"{k}: {v}" for k, v in result.items()))
-            results.append(result)
+        return run_rounds(start_all(stack, specs), loads, rounds, timing)
+
+
+def start_all(stack: contextlib.ExitStack, specs: list[ServerSpec]) -> dict[str, Server]:
+    """Every server of the rounds, up until `stack` closes, by name."""
+    return {
+        spec.name: stack.enter_context(
+            spec.runner.start(f"round-{spec.name}", spec.app_args, cwd=spec.cwd, env=spec.env)
+        )
+        for spec in specs
+    }
+
+
+def run_rounds(
+    servers: Mapping[str, Server], loads: list[Load], rounds: int, timing: Timing
+) -> list[dict[str, report.RoundResult]]:
+    """measure_rounds on servers already up (the caller reads them afterwards)."""
+    results: list[dict[str, report.RoundResult]] = []
+    for number in range(1, rounds + 1):
+        result: dict[str, report.RoundResult] = {}
+        for load in loads:
+            server = servers[load.server]
+            if number == 1 and timing.warmup_s:
+                _check_warmup(load.label, _run_load(server, load, timing.warmup_s))
+            cpu_before = server.cpu_seconds()
+            measured = _run_load(server, load, timing.duration_s)
+            server.check_alive()
+            cpu_us = (server.cpu_seconds() - cpu_before) * 1e6
+            result[load.label] = report.RoundResult.of(measured, cpu_us)
+        _say(f"round {number}: " + ", ".join(f"{k}: {v}" for k, v in result.items()))
+        results.append(result)
     return results
 
 

@@ -6,17 +6,9 @@
 -- Everything report.lua counts and prints is kept.
 
 local script_dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
-dofile(script_dir .. "report.lua")
+dofile(script_dir .. "numbered.lua")
 
-local report_setup = setup
 local report_init = init
-local threads_started = 0
-
-function setup(thread)
-  report_setup(thread)
-  threads_started = threads_started + 1
-  thread:set("thread_number", threads_started)
-end
 
 function init(args)
   report_init(args)
