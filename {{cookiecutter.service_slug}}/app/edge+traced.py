@@ -10,6 +10,9 @@ from faststream.{{ faststream_module }}.opentelemetry import {{ faststream_modul
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
+{%- if cookiecutter.broker != "none" %}
+from app.events.trace_context import carry_trace_context
+{%- endif %}
 from app.metrics import HttpMetrics
 from app.middleware import ObservabilityMiddleware
 from app.settings.tracing import TracingSettings
@@ -27,7 +30,9 @@ def add_edge_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) 
     if tracer_provider is not None:
         app.add_middleware(tracing_middleware, tracer_provider=tracer_provider)
 {%- if cookiecutter.broker != "none" %}
-        # Publish and consume spans, and the trace context in each message's headers.
+        # The stored request context around each publish, then (inside it) publish and
+        # consume spans and the publish's context in each message's headers.
+        carry_trace_context(app.state.wiring.broker)
         app.state.wiring.broker.add_middleware(
             {{ faststream_module | capitalize }}TelemetryMiddleware(tracer_provider=tracer_provider)
         )
