@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-{%- if cookiecutter.broker != "none" %}
-{%- set faststream_module = {"rabbitmq": "rabbit"}.get(cookiecutter.broker, cookiecutter.broker) %}
-from faststream.{{ faststream_module }}.opentelemetry import {{ faststream_module | capitalize }}TelemetryMiddleware
-{%- endif %}
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
 {%- if cookiecutter.broker != "none" %}
-from app.events.trace_context import carry_trace_context
+from app.events.trace_context import trace_broker
 {%- endif %}
 from app.metrics import HttpMetrics
 from app.middleware import ObservabilityMiddleware
@@ -30,11 +26,7 @@ def add_edge_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) 
     if tracer_provider is not None:
         app.add_middleware(tracing_middleware, tracer_provider=tracer_provider)
 {%- if cookiecutter.broker != "none" %}
-        # The stored request context around each publish, then (inside it) publish and
-        # consume spans and the publish's context in each message's headers.
-        carry_trace_context(app.state.wiring.broker)
-        app.state.wiring.broker.add_middleware(
-            {{ faststream_module | capitalize }}TelemetryMiddleware(tracer_provider=tracer_provider)
-        )
+        # Publish and consume spans, joined to the request through the outbox.
+        trace_broker(app.state.wiring.broker, tracer_provider)
 {%- endif %}
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

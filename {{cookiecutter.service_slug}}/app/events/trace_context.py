@@ -1,4 +1,5 @@
-"""The trace context of a request, carried through the outbox to the relay's publish.
+{%- set faststream_module = {"rabbitmq": "rabbit"}.get(cookiecutter.broker, cookiecutter.broker) -%}
+"""Broker spans, and the trace context of a request carried through the outbox to them.
 
 The request's `traceparent` is stored in the headers of each event it stages;
 the relay publishes later, in no request's context, so `StoredTraceContext`
@@ -13,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream import BaseMiddleware, PublishCommand
+from faststream.{{ faststream_module }}.opentelemetry import {{ faststream_module | capitalize }}TelemetryMiddleware
 from opentelemetry import context, propagate
+from opentelemetry.sdk.trace import TracerProvider
 
 from app.events import {{ cookiecutter.broker }}
 from app.events.schema import header_stampers
@@ -39,12 +42,14 @@ class StoredTraceContext(BaseMiddleware):
             context.detach(token)
 
 
-def carry_trace_context(broker: {{ cookiecutter.broker }}.Broker) -> None:
-    """Events take their request's trace context; the broker's publishes continue it.
+def trace_broker(broker: {{ cookiecutter.broker }}.Broker, tracer_provider: TracerProvider) -> None:
+    """Publish and consume spans; events take their request's context, publishes continue it.
 
-    Add it before the telemetry middleware: the first added runs outermost, so
-    the telemetry's spans start inside the stored context.
+    The stored context goes on first: FastStream runs the first-added middleware
+    outermost, so the telemetry's spans start inside it. The telemetry middleware
+    then puts the publish's own context in each message's headers for the consumer.
     """
     if stamp_trace_context not in header_stampers:  # one list per process, one app per test
         header_stampers.append(stamp_trace_context)
     broker.add_middleware(StoredTraceContext)
+    broker.add_middleware({{ faststream_module | capitalize }}TelemetryMiddleware(tracer_provider=tracer_provider))
