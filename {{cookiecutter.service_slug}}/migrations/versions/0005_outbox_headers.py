@@ -1,7 +1,8 @@
+{%- set down_revision = "0004" if cookiecutter.auth == "jwt" else "0003" -%}
 """Store message headers (request id, trace context) with each outbox event.
 
 Revision ID: 0005
-Revises: {{ "0004" if cookiecutter.auth == "jwt" else "0003" }}
+Revises: {{ down_revision }}
 Create Date: 2026-12-02
 """
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "{{ "0004" if cookiecutter.auth == "jwt" else "0003" }}"
+down_revision: str | None = "{{ down_revision }}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
