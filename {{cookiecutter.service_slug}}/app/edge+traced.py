@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-{%- if cookiecutter.broker != "none" %}
-{%- set faststream_module = {"rabbitmq": "rabbit"}.get(cookiecutter.broker, cookiecutter.broker) %}
-from faststream.{{ faststream_module }}.opentelemetry import {{ faststream_module | capitalize }}TelemetryMiddleware
-{%- endif %}
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings
+{%- if cookiecutter.broker != "none" %}
+from app.events.trace_context import trace_broker
+{%- endif %}
 from app.metrics import HttpMetrics
 from app.middleware import ObservabilityMiddleware
 from app.settings.tracing import TracingSettings
@@ -27,9 +26,7 @@ def add_edge_middleware(app: FastAPI, settings: Settings, metrics: HttpMetrics) 
     if tracer_provider is not None:
         app.add_middleware(tracing_middleware, tracer_provider=tracer_provider)
 {%- if cookiecutter.broker != "none" %}
-        # Publish and consume spans, and the trace context in each message's headers.
-        app.state.wiring.broker.add_middleware(
-            {{ faststream_module | capitalize }}TelemetryMiddleware(tracer_provider=tracer_provider)
-        )
+        # Publish and consume spans, joined to the request through the outbox.
+        trace_broker(app.state.wiring.broker, tracer_provider)
 {%- endif %}
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

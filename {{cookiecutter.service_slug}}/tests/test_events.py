@@ -135,6 +135,21 @@ async def test_starts_and_takes_writes_while_the_broker_is_down(
     assert pending == ["item.created"]
 
 
+async def test_the_outbox_keeps_the_request_id_of_the_change(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Stopped first, so the event is still pending when the outbox is read.
+    await container_of_app(app).events.relay.stop(5)
+
+    await client.post("/items", json={"name": "traced"}, headers={"X-Request-ID": "req-42"})
+    async with container_of_app(app).events.outbox.claim(10) as batch:
+        events = batch.events
+
+    assert [event.headers["x-request-id"] for event in events] == ["req-42"]
+    # Headers travel beside the body, never in it.
+    assert "headers" not in events[0].model_dump(mode="json")
+
+
 def test_event_json_follows_the_contract() -> None:
     event = item_deleted({{ example_id }}).with_sequence(7)
 

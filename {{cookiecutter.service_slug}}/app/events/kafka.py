@@ -86,7 +86,7 @@ class EventBus:
             event.model_dump(mode="json"),
             key=event.item_id.encode(),
             correlation_id=str(event.event_id),
-            headers={"event-type": event.type},
+            headers={**event.headers, "event-type": event.type},
         )
 
     async def on_upstream_event(self, message: KafkaMessage) -> None:

@@ -69,6 +69,7 @@ async def stage(
             "item_id": event.item_id,
             "occurred_at": event.occurred_at,
             "payload": event.payload,
+            "headers": event.headers,
             "sent_at": None,
         },
         session=session,
@@ -132,6 +133,8 @@ def _to_event(document: Document) -> ItemEvent:
         item_id=document["item_id"],
         sequence=document["_id"],
         payload=document["payload"],
+        # Documents staged before events had headers have none.
+        headers=document.get("headers", {}),
     )
 
 

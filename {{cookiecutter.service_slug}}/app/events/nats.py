@@ -102,7 +102,7 @@ class EventBus:
             event.model_dump(mode="json"),
             correlation_id=str(event.event_id),
             # JetStream drops a second publish with the same id within its duplicate window.
-            headers={"Nats-Msg-Id": str(event.event_id), "event-type": event.type},
+            headers={**event.headers, "Nats-Msg-Id": str(event.event_id), "event-type": event.type},
         )
 
     async def on_upstream_deleted(self, message: NatsMessage) -> None:

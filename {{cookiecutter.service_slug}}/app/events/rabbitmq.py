@@ -125,6 +125,8 @@ class EventBus:
             message_id=str(event.event_id),
             correlation_id=str(event.event_id),
             message_type=event.type,
+            # A copy: the telemetry middleware writes its trace context into the map.
+            headers=dict(event.headers),
         )
 
     async def on_upstream_deleted(self, message: RabbitMessage) -> None:

@@ -89,7 +89,7 @@ class EventBus:
         await self._publisher.publish(
             event.model_dump(mode="json"),
             correlation_id=str(event.event_id),
-            headers={"event-type": event.type},
+            headers={**event.headers, "event-type": event.type},
         )
 
     async def on_upstream_event(self, message: RedisStreamMessage) -> None:

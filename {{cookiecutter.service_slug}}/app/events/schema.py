@@ -7,14 +7,37 @@ Consumers rely on these field names and meanings; a breaking change gets a new
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
+from app.logging import request_id_var
 from app.models.item import Item, ItemId
 
 ItemEventType = Literal["item.created", "item.updated", "item.deleted"]
+
+
+# What else an event's message headers take from the request that made the change
+# (the trace context, with tracing); each adds its keys to the map.
+header_stampers: list[Callable[[dict[str, str]], None]] = []
+
+
+def request_headers() -> dict[str, str]:
+    """Headers for an event the current request makes: its request id, and what stampers add.
+
+    Called where the change is made, in the request's task: the relay that
+    publishes the event later runs in no request's context.
+    """
+    headers: dict[str, str] = {}
+    request_id = request_id_var.get()
+    if request_id is not None:
+        headers["x-request-id"] = request_id
+    for stamp in header_stampers:
+        stamp(headers)
+    return headers
 
 
 class ItemPayloadV1(BaseModel):
@@ -59,6 +82,9 @@ class ItemEvent(BaseModel):
         description="Outbox position: grows with every event, so per item it orders the changes."
     )
     payload: dict[str, Any]
+    # Message headers, not contract: stored with the event, sent beside its body,
+    # so neither in the JSON body nor in its schema (AsyncAPI).
+    headers: SkipJsonSchema[dict[str, str]] = Field(default_factory=dict, exclude=True)
 
     @property
     def action(self) -> str:
@@ -76,6 +102,7 @@ class PendingEvent(BaseModel):
     occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     item_id: str
     payload: dict[str, Any]
+    headers: dict[str, str] = Field(default_factory=request_headers)
 
     def with_sequence(self, sequence: int) -> ItemEvent:
         return ItemEvent(**self.model_dump(), sequence=sequence)

@@ -10,6 +10,7 @@ taken and try again at their next poll.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,7 @@ from app.events.schema import (
     PendingEvent,
     item_changed,
     item_deleted,
+    request_headers,
 )
 from app.models.item import Item, ItemChanges, ItemId, NewItemRecord
 from app.repositories.sql_items import Driver, ReturningWrite, SqlItemRepository
@@ -70,6 +72,7 @@ async def stage(connection: AsyncConnection, event: PendingEvent) -> None:
             "item_id": event.item_id,
             "occurred_at": event.occurred_at,
             "payload": event.payload,
+            "headers": event.headers,
         },
     )
 
@@ -98,8 +101,9 @@ def with_event(change: ReturningWrite, action: str) -> Select[Any]:
         cast(changed.c.id, outbox.c.item_id.type),
         bindparam("occurred_at", type_=outbox.c.occurred_at.type),
         payload,
+        bindparam("headers", type_=outbox.c.headers.type),
     ).select_from(changed)
-    columns = ["event_id", "type", "item_id", "occurred_at", "payload"]
+    columns = ["event_id", "type", "item_id", "occurred_at", "payload", "headers"]
     staged = insert(outbox).from_select(columns, event).cte("staged")
     return select(*changed.c).add_cte(staged)
 
@@ -118,7 +122,12 @@ class SqlOutboxItemRepository(SqlItemRepository):
         return with_event(change, action)
 
     def _driver_values(self) -> dict[str, object]:
-        return {"event_id": str(uuid.uuid4()), "occurred_at": datetime.now(UTC)}
+        return {
+            "event_id": str(uuid.uuid4()),
+            "occurred_at": datetime.now(UTC),
+            # asyncpg takes a JSON parameter as its text; the driver skips SQLAlchemy's encoding.
+            "headers": json.dumps(request_headers()),
+        }
 
     async def add(self, new_item: NewItemRecord) -> Item:
         if self._driver is not None:
@@ -171,6 +180,7 @@ def _to_event(row: Row[Any]) -> ItemEvent:
         item_id=row.item_id,
         sequence=row.id,
         payload=_PAYLOADS[row.type].model_validate(row.payload).model_dump(mode="json"),
+        headers=row.headers,
     )
 
 

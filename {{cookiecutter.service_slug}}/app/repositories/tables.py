@@ -142,6 +142,8 @@ outbox = Table(
     Column("item_id", String(64), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("payload", JSON(), nullable=False),
+    # The message's headers: the request id and, with tracing, its trace context.
+    Column("headers", JSON(), nullable=False, server_default=text("'{}'")),
     Column("sent_at", UTCDateTime(), nullable=True),
     # Partial: the relay's scan touches only unsent rows, however long the history.
     Index(
