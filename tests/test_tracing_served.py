@@ -49,7 +49,10 @@ for path in sys.argv[1:]:
                     "trace_id": span.trace_id.hex(),
                     "span_id": span.span_id.hex(),
                     "parent_span_id": span.parent_span_id.hex(),
-                    "attributes": {a.key: str(a.value) for a in span.attributes},
+                    "attributes": {
+                        a.key: str(getattr(a.value, a.value.WhichOneof("value")))
+                        for a in span.attributes
+                    },
                 }))
 """
 # OTLP's SpanKind numbering.
