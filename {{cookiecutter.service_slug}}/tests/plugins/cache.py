@@ -39,4 +39,7 @@ def cache_settings(test_redis_url: str | None) -> dict[str, Any]:
     return {
         "cache_url": test_redis_url or NO_REDIS,
         "cache_key_prefix": f"test-{uuid.uuid4().hex[:12]}",
+        # The tests cut Redis off by closing its connections, which fails at once; on a
+        # busy CI machine the service's 0.25 s would also time out reads that are only slow.
+        "cache_timeout_seconds": 2.0,
     }
