@@ -114,10 +114,12 @@ async def _ping(client: Redis) -> None:
     await client.ping()
 
 
-def create_client(settings: Settings) -> Redis:
+def create_client(settings: Settings, *, name: str) -> Redis:
+    """A client whose connections are named `name` in Redis's CLIENT LIST."""
     timeout = settings.cache_timeout_seconds
     return Redis.from_url(
         settings.cache_url.get_secret_value(),
+        client_name=name,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         # Retrying would multiply the bounded wait; the pause decides when to try again.

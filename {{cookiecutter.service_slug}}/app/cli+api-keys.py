@@ -6,8 +6,8 @@
 
 create-api-key prints the new key on stdout (details on stderr), once: only its
 SHA-256 is stored. Create the first key with the `admin` scope here, then
-manage keys over HTTP. Running replicas refuse a key revoked here within
-API_KEY_CACHE_SECONDS.
+manage keys over HTTP. Running replicas refuse a key revoked here as soon as
+they hear of it (at once through a shared cache), at most API_KEY_CACHE_SECONDS later.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,10 @@ from app.auth.api_keys import hash_api_key
 from app.auth.scopes import ADMIN, ITEMS_READ
 from app.container import container_of_app
 from app.errors import ScopeError
+from app.models.api_key import ApiKeyId
+from app.models.api_key_credential import Credential
 from app.offset_paging import MAX_OFFSET
+from app.repositories.api_keys import ApiKeyRepository
 from app.repositories.cached_api_keys import CachedApiKeyRepository
 {%- if cookiecutter.database == "mongo" %}
 from app.repositories.mongo_api_keys import MongoApiKeyRepository
@@ -47,6 +51,37 @@ def store(
 {%- else %}
     return repository(container_of_app(app).store.database)
 {%- endif %}
+
+
+class Alone:
+    """No other process to tell or hear from: how one process's cache behaves on its own."""
+
+    async def announce_revocation(self, lookup_id: str) -> None:
+        return None
+
+    async def claim_last_use(self, key_id: ApiKeyId) -> bool:
+        return True
+
+
+def cache_alone(repository: ApiKeyRepository, clock: Clock | None = None) -> CachedApiKeyRepository:
+    return CachedApiKeyRepository(
+        repository, Alone(), cache_seconds=30, last_used_seconds=60, clock=clock or Clock()
+    )
+
+
+class HeldLookups({{ store }}):
+    """Each lookup reads the key, then answers only once `answer` is set."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.read = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def find_credential(self, lookup_id: str) -> Credential | None:
+        credential = await super().find_credential(lookup_id)
+        self.read.set()
+        await self.answer.wait()
+        return credential
 
 
 class BrokenLastUse({{ store }}):
@@ -192,7 +227,7 @@ async def test_managing_keys_needs_the_admin_scope(
 
 async def test_a_revocation_elsewhere_applies_when_the_cache_entry_expires(app: FastAPI) -> None:
     clock = Clock()
-    cached = CachedApiKeyRepository(store(app), cache_seconds=30, last_used_seconds=60, clock=clock)
+    cached = cache_alone(store(app), clock)
     authenticator = ApiKeyAuthenticator(cached)
     created = await ApiKeyService(store(app)).create("billing", [ITEMS_READ])
     assert await authenticator.authenticate(created.key) is not None
@@ -209,9 +244,7 @@ async def test_a_revocation_elsewhere_applies_when_the_cache_entry_expires(app: 
 
 
 async def test_a_revocation_through_the_cache_evicts_at_once(app: FastAPI) -> None:
-    cached = CachedApiKeyRepository(
-        store(app), cache_seconds=30, last_used_seconds=60, clock=Clock()
-    )
+    cached = cache_alone(store(app))
     authenticator = ApiKeyAuthenticator(cached)
     created = await ApiKeyService(cached).create("billing", [ITEMS_READ])
     assert await authenticator.authenticate(created.key) is not None
@@ -221,9 +254,26 @@ async def test_a_revocation_through_the_cache_evicts_at_once(app: FastAPI) -> No
     assert await authenticator.authenticate(created.key) is None
 
 
+async def test_a_lookup_that_raced_a_revocation_answers_but_is_not_cached(app: FastAPI) -> None:
+    created = await ApiKeyService(store(app)).create("billing", [ITEMS_READ])
+    held = store(app, HeldLookups)
+    assert isinstance(held, HeldLookups)
+    cached = cache_alone(held)
+    authenticator = ApiKeyAuthenticator(cached)
+    lookup = asyncio.create_task(authenticator.authenticate(created.key))
+    await held.read.wait()
+
+    # Revoked after the lookup read the key as active, before it answered.
+    await ApiKeyService(cached).revoke(created.api_key.id)
+    held.answer.set()
+
+    assert await lookup is not None
+    assert await authenticator.authenticate(created.key) is None
+
+
 async def test_last_use_is_written_at_most_once_per_interval(app: FastAPI) -> None:
     clock = Clock()
-    cached = CachedApiKeyRepository(store(app), cache_seconds=30, last_used_seconds=60, clock=clock)
+    cached = cache_alone(store(app), clock)
     authenticator = ApiKeyAuthenticator(cached)
     created = await ApiKeyService(cached).create("billing", [ITEMS_READ])
 
@@ -259,9 +309,7 @@ async def test_a_failed_last_use_write_does_not_fail_authentication(
     app: FastAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     created = await ApiKeyService(store(app)).create("billing", [ITEMS_READ])
-    cached = CachedApiKeyRepository(
-        store(app, BrokenLastUse), cache_seconds=30, last_used_seconds=60
-    )
+    cached = cache_alone(store(app, BrokenLastUse))
 
     with caplog.at_level(logging.WARNING):
         principal = await ApiKeyAuthenticator(cached).authenticate(created.key)

@@ -57,7 +57,7 @@ def fronted_store(app: FastAPI) -> ItemRepository:
 @contextlib.asynccontextmanager
 async def cache_for(settings: Settings, **changes: Any) -> AsyncIterator[Cache]:
     settings = settings.model_copy(update=changes)
-    client = create_client(settings)
+    client = create_client(settings, name="tests")
     try:
         yield Cache(client, settings, CacheMetrics(CollectorRegistry()))
     finally:

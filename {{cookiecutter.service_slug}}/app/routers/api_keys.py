@@ -44,5 +44,5 @@ async def list_api_keys(
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def revoke_api_key(key_id: ApiKeyIdPath, _: Admin, service: ApiKeyServiceDep) -> None:
-    """Revoke a key: refused at once by this process, by others within API_KEY_CACHE_SECONDS."""
+    """Revoke a key: refused here at once, by other processes once told or their entry expired."""
     await service.revoke(key_id)

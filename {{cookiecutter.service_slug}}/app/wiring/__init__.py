@@ -20,7 +20,7 @@ from app.events.{{ cookiecutter.broker }} import create_broker
 from app.metrics import HttpMetrics
 from app.repositories.items import ItemRepository
 {%- if cookiecutter.auth != "none" %}
-from app.wiring.auth import build_auth
+from app.wiring.auth import open_auth
 {%- endif %}
 {%- if cookiecutter.cache == "redis" %}
 from app.wiring.cache import open_cache
@@ -65,7 +65,7 @@ class Wiring:
                 items=items,
                 readiness_checks=readiness_checks,
 {%- if cookiecutter.auth != "none" %}
-                auth=build_auth(self.settings, store),
+                auth=await stack.enter_async_context(open_auth(self.settings, store)),
 {%- endif %}
 {%- if cookiecutter.broker != "none" %}
                 events=events.runtime,

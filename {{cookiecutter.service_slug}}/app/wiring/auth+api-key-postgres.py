@@ -1,12 +1,14 @@
-"""auth=api-key with a database: keys stored there, cached per process."""
+"""auth=api-key with a database: keys stored there, cached per process while the app runs."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from app.config import Settings
 from app.repositories.api_keys import ApiKeyRepository
-from app.repositories.cached_api_keys import CachedApiKeyRepository
+from app.repositories.cached_api_keys import open_cached_api_keys
 from app.repositories.sql_api_keys import SqlApiKeyRepository
 from app.services.api_key_auth import ApiKeyAuthenticator
 from app.wiring.store import Store
@@ -19,10 +21,7 @@ class AuthComponents:
     authenticator: ApiKeyAuthenticator
 
 
-def build_auth(settings: Settings, store: Store) -> AuthComponents:
-    api_keys = CachedApiKeyRepository(
-        SqlApiKeyRepository(store.engine),
-        cache_seconds=settings.api_key_cache_seconds,
-        last_used_seconds=settings.api_key_last_used_seconds,
-    )
-    return AuthComponents(api_keys=api_keys, authenticator=ApiKeyAuthenticator(api_keys))
+@asynccontextmanager
+async def open_auth(settings: Settings, store: Store) -> AsyncIterator[AuthComponents]:
+    async with open_cached_api_keys(SqlApiKeyRepository(store.engine), settings) as api_keys:
+        yield AuthComponents(api_keys=api_keys, authenticator=ApiKeyAuthenticator(api_keys))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from app.config import Settings
@@ -16,5 +18,6 @@ class AuthComponents:
     authenticator: ApiKeyAuthenticator
 
 
-def build_auth(settings: Settings, store: Store) -> AuthComponents:
-    return AuthComponents(authenticator=ApiKeyAuthenticator(SettingsApiKeys(settings.api_keys)))
+@asynccontextmanager
+async def open_auth(settings: Settings, store: Store) -> AsyncIterator[AuthComponents]:
+    yield AuthComponents(authenticator=ApiKeyAuthenticator(SettingsApiKeys(settings.api_keys)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from app.auth.throttle import LoginThrottle
@@ -21,8 +23,9 @@ class AuthComponents:
     login_throttle: LoginThrottle
 
 
-def build_auth(settings: Settings, store: Store) -> AuthComponents:
-    return AuthComponents(
+@asynccontextmanager
+async def open_auth(settings: Settings, store: Store) -> AsyncIterator[AuthComponents]:
+    yield AuthComponents(
         users=MongoUserRepository(store.database),
         refresh_tokens=MongoRefreshTokenRepository(store.database),
         token_verifier=TokenVerifier(settings),

@@ -29,7 +29,7 @@ class OpenedCache:
 
 @asynccontextmanager
 async def open_cache(settings: Settings, metrics: HttpMetrics) -> AsyncIterator[OpenedCache]:
-    client = create_client(settings)
+    client = create_client(settings, name=f"{settings.cache_key_prefix}:cache")
     cache_metrics = CacheMetrics(metrics.registry)
     try:
         yield OpenedCache(Cache(client, settings, cache_metrics))
