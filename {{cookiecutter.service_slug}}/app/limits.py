@@ -51,11 +51,16 @@ class RequestLimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        declared, chunked = _declared_body(scope)
         if declared is not None and declared > self.max_body_bytes:
             error = RequestBodyTooLarge(self.max_body_bytes)
             response = problem_response(error.status_code, error.detail, instance=scope["path"])
             await response(scope, receive, send)
+            return
+        if not chunked and not declared:
+            # No Content-Length (or 0) and not chunked: HTTP/1.1 says there is no
+            # body, so nothing can be too large or stall; most GETs end here.
+            await self.app(scope, receive, send)
             return
         await self.app(scope, self._limited(receive), send)
 
@@ -84,9 +89,13 @@ class RequestLimitsMiddleware:
         return limited_receive
 
 
-def _content_length(scope: Scope) -> int | None:
+def _declared_body(scope: Scope) -> tuple[int | None, bool]:
+    """The request's Content-Length, if any, and whether its body is chunked."""
+    length, chunked = None, False
     for name, value in scope["headers"]:
         if name == b"content-length":
             # The HTTP server has already refused a malformed value.
-            return int(value) if value.isdigit() else None
-    return None
+            length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 
+from app.compression import CompressionMiddleware
 from app.config import Settings, get_settings
 from app.docs import OPENAPI_URL, install_docs
 from app.edge import add_edge_middleware
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added last = runs first: the observability layer sees every response.
     if settings.gzip_minimum_size:
-        app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+        app.add_middleware(CompressionMiddleware, minimum_size=settings.gzip_minimum_size)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -91,7 +91,12 @@ def http_scope(path: str = "/items") -> Scope:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+        # A body sent in chunks: without a length or chunking, HTTP/1.1 has no body.
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"transfer-encoding", b"chunked"),
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("test", 80),
     }

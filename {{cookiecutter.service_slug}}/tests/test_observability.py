@@ -131,6 +131,19 @@ async def test_large_responses_are_gzipped(client: httpx.AsyncClient) -> None:
     assert len(response.json()["items"]) == 30
 
 
+async def test_large_responses_stay_plain_for_clients_that_do_not_accept_gzip(
+    client: httpx.AsyncClient,
+) -> None:
+    for n in range(30):
+        await client.post("/items", json={"name": f"item-{n}", "description": "d" * 100})
+
+    response = await client.get("/items?limit=30", headers={"Accept-Encoding": "identity"})
+
+    assert "content-encoding" not in response.headers
+    assert int(response.headers["content-length"]) > 3000
+    assert len(response.json()["items"]) == 30
+
+
 async def test_cors_allows_only_configured_origins(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"cors_origins": ["https://ui.example.com"]}))
     transport = httpx.ASGITransport(app=app)
