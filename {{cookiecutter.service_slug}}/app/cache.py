@@ -117,7 +117,13 @@ async def _ping(client: Redis) -> None:
 def create_client(settings: Settings, *, name: str) -> Redis:
     """A client whose connections are named `name` in Redis's CLIENT LIST."""
     timeout = settings.cache_timeout_seconds
+{%- if cookiecutter.tracing == "opentelemetry" %}
+    from app.cache_tracing import TracedRedis  # a client span per command, inside a trace
+
+    return TracedRedis.from_url(
+{%- else %}
     return Redis.from_url(
+{%- endif %}
         settings.cache_url.get_secret_value(),
         client_name=name,
         socket_timeout=timeout,
