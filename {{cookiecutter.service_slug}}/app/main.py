@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=OPENAPI_URL if settings.docs_enabled else None,
         generate_unique_id_function=operation_id,
+        # Our own middleware measures and traces requests (app/middleware.py, app/edge.py);
+        # FastAPI's native telemetry would ask OpenTelemetry for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.wiring = wiring
     install_error_handlers(app)
