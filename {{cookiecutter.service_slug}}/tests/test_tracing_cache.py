@@ -6,7 +6,7 @@ The tests that send commands take `redis_url` (TEST_REDIS_URL; see tests/plugins
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,6 +29,17 @@ def redis_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
         for span in exporter.get_finished_spans()
         if span.kind is SpanKind.CLIENT and (span.attributes or {}).get("db.system.name") == "redis"
     ]
+
+
+@pytest.fixture
+async def traced_client(redis_url: str, settings: Settings) -> AsyncIterator[TracedRedis]:
+    """The cache's own client on the test Redis, as the app makes it with tracing on."""
+    client = create_client(settings, name="tests")
+    assert isinstance(client, TracedRedis)
+    try:
+        yield client
+    finally:
+        await client.aclose()
 
 
 def recorded_text(span: ReadableSpan) -> Iterator[str]:
@@ -98,18 +109,13 @@ async def test_redis_calls_are_children_of_the_request_spans_named_by_command(
 
 
 async def test_redis_calls_outside_a_trace_make_no_spans(
-    redis_url: str, settings: Settings, spans: InMemorySpanExporter
+    traced_client: TracedRedis, spans: InMemorySpanExporter
 ) -> None:
-    client = create_client(settings, name="tests")
-    assert isinstance(client, TracedRedis)
-    try:
-        assert await client.ping()  # as a call with no request around it
-        assert spans.get_finished_spans() == ()
+    assert await traced_client.ping()  # as a call with no request around it
+    assert spans.get_finished_spans() == ()
 
-        with trace.get_tracer(__name__).start_as_current_span("outer") as outer:
-            assert await client.ping()
-    finally:
-        await client.aclose()
+    with trace.get_tracer(__name__).start_as_current_span("outer") as outer:
+        assert await traced_client.ping()
 
     [ping] = redis_spans(spans)
     assert ping.name == "PING"
@@ -118,19 +124,14 @@ async def test_redis_calls_outside_a_trace_make_no_spans(
 
 
 async def test_a_failed_command_records_its_error_type_not_its_message(
-    redis_url: str, settings: Settings, spans: InMemorySpanExporter
+    traced_client: TracedRedis, spans: InMemorySpanExporter
 ) -> None:
-    client = create_client(settings, name="tests")
-    assert isinstance(client, TracedRedis)
-    try:
-        with (
-            trace.get_tracer(__name__).start_as_current_span("outer"),
-            # Redis quotes the arguments of a command it does not know.
-            pytest.raises(ResponseError, match="secret-argument"),
-        ):
-            await client.execute_command("NOSUCHCOMMAND secret-argument")
-    finally:
-        await client.aclose()
+    with (
+        trace.get_tracer(__name__).start_as_current_span("outer"),
+        # Redis quotes the arguments of a command it does not know.
+        pytest.raises(ResponseError, match="secret-argument"),
+    ):
+        await traced_client.execute_command("NOSUCHCOMMAND secret-argument")
 
     [failed] = redis_spans(spans)
     assert failed.name == "NOSUCHCOMMAND"
