@@ -213,6 +213,18 @@ def test_a_client_that_falls_behind_is_dropped() -> None:
         assert [slow.get_nowait() for _ in range(3)] == [event, event, None]
 
 
+def test_the_hub_parses_a_delivered_event_only_for_connected_clients() -> None:
+    hub = EventHub()
+    event = item_deleted({{ example_id }}).with_sequence(1)
+
+    # Nobody listens: the body is not looked at, so not even garbage fails.
+    hub.broadcast_json(b"not an event")
+    with hub.subscribe() as client:
+        hub.broadcast_json(event.model_dump_json().encode())
+
+        assert client.get_nowait() == event
+
+
 def test_events_refuse_naive_timestamps() -> None:
     with pytest.raises(ValueError, match="timezone"):
         PendingEvent(

@@ -33,6 +33,11 @@ class EventHub:
         finally:
             self._queues.discard(queue)
 
+    def broadcast_json(self, body: bytes) -> None:
+        """An event as the broker delivered it; with no client connected it is not even parsed."""
+        if self._queues:
+            self.broadcast(ItemEvent.model_validate_json(body))
+
     def broadcast(self, event: ItemEvent) -> None:
         for queue in list(self._queues):
             if queue.qsize() >= self._queue_size:

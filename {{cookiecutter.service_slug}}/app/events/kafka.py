@@ -98,4 +98,4 @@ class EventBus:
         await deliver_or_park(lambda: self._deletions.handle(body), park, attempts=self._attempts)
 
     async def on_own_event(self, message: KafkaMessage) -> None:
-        self._hub.broadcast(ItemEvent.model_validate_json(message.body))
+        self._hub.broadcast_json(message.body)

@@ -123,4 +123,4 @@ class EventBus:
         )
 
     async def on_own_event(self, message: NatsMessage) -> None:
-        self._hub.broadcast(ItemEvent.model_validate_json(message.body))
+        self._hub.broadcast_json(message.body)

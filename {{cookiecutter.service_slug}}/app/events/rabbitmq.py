@@ -137,4 +137,4 @@ class EventBus:
             raise RejectMessage from error
 
     async def on_own_event(self, message: RabbitMessage) -> None:
-        self._hub.broadcast(ItemEvent.model_validate_json(message.body))
+        self._hub.broadcast_json(message.body)

@@ -101,4 +101,4 @@ class EventBus:
         await deliver_or_park(lambda: self._deletions.handle(body), park, attempts=self._attempts)
 
     async def on_own_event(self, message: RedisStreamMessage) -> None:
-        self._hub.broadcast(ItemEvent.model_validate_json(message.body))
+        self._hub.broadcast_json(message.body)
