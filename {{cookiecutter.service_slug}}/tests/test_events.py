@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -80,6 +81,20 @@ async def test_each_change_publishes_one_event_in_order(
     assert sequences == sorted(sequences)
     assert len(set(sequences)) == len({event.event_id for event in events}) == 4
     assert all(event.version == 1 for event in events)
+
+
+async def test_a_delivered_event_adds_no_log_line_at_info(
+    app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # FastStream logs "Received" and "Processed" for every message by default: two
+    # lines per event per replica from the WebSocket feed alone.
+    with caplog.at_level(logging.INFO), container_of_app(app).events.hub.subscribe() as received:
+        await client.post("/items", json={"name": "quiet"})
+        await next_event(received)
+
+    lines = [record.getMessage() for record in caplog.records]
+    assert "Received" not in lines
+    assert "Processed" not in lines
 
 
 async def test_a_refused_change_publishes_nothing(app: FastAPI, client: httpx.AsyncClient) -> None:

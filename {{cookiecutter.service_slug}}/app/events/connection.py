@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,19 @@ class Broker(Protocol):
     async def stop(self) -> None: ...
 
     async def ping(self, timeout: float | None, /) -> bool: ...  # noqa: ASYNC109
+
+
+class BrokerLogging(TypedDict):
+    logger: logging.Logger
+    log_level: int
+
+
+def broker_logging(module: str) -> BrokerLogging:
+    """FastStream's logging arguments for the broker created in `module`."""
+    # Through the app's JSON logging (stdout for the service, stderr for the CLI), not
+    # FastStream's plain-text handler on stdout; and its "Received"/"Processed" lines,
+    # two per message per replica (the WebSocket feed alone sees every event), at DEBUG.
+    return {"logger": logging.getLogger(module), "log_level": logging.DEBUG}
 
 
 class BrokerNotConnectedError(RuntimeError):

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-import logging
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from app.config import Settings
+from app.events.connection import broker_logging
 from app.events.consumer import UpstreamDeletions
 from app.events.hub import EventHub
 from app.events.retry import deliver_or_park
@@ -32,9 +32,7 @@ def create_broker(settings: Settings) -> KafkaBroker:
     # legitimately waits for the rebalance. Publishing is bounded by the relay instead.
     return KafkaBroker(
         [server.strip() for server in settings.broker_url.split(",")],
-        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
-        # not FastStream's own plain-text handler on stdout.
-        logger=logging.getLogger(__name__),
+        **broker_logging(__name__),
     )
 
 

@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-import logging
 
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 
 from app.config import Settings
+from app.events.connection import broker_logging
 from app.events.consumer import PoisonMessageError, UpstreamDeletions
 from app.events.hub import EventHub
 from app.events.schema import ItemEvent
@@ -37,9 +37,7 @@ def create_broker(settings: Settings) -> NatsBroker:
         connect_timeout=max(1, round(settings.broker_timeout_seconds)),
         # Keep reconnecting for as long as the process lives; the relay holds events meanwhile.
         max_reconnect_attempts=-1,
-        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
-        # not FastStream's own plain-text handler on stdout.
-        logger=logging.getLogger(__name__),
+        **broker_logging(__name__),
     )
 
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from faststream import AckPolicy
@@ -27,6 +26,7 @@ from faststream.rabbit import (
 from faststream.rabbit.annotations import RabbitMessage
 
 from app.config import Settings
+from app.events.connection import broker_logging
 from app.events.consumer import PoisonMessageError, UpstreamDeletions
 from app.events.hub import EventHub
 from app.events.schema import ItemEvent
@@ -38,9 +38,7 @@ def create_broker(settings: Settings) -> RabbitBroker:
     return RabbitBroker(
         settings.broker_url,
         timeout=settings.broker_timeout_seconds,
-        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
-        # not FastStream's own plain-text handler on stdout.
-        logger=logging.getLogger(__name__),
+        **broker_logging(__name__),
     )
 
 

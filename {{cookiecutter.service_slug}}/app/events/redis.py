@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 
 from faststream import AckPolicy
@@ -19,6 +18,7 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisStreamMessage
 
 from app.config import Settings
+from app.events.connection import broker_logging
 from app.events.consumer import UpstreamDeletions
 from app.events.hub import EventHub
 from app.events.retry import deliver_or_park
@@ -35,9 +35,7 @@ def create_broker(settings: Settings) -> RedisBroker:
         settings.broker_url,
         socket_timeout=settings.broker_timeout_seconds,
         socket_connect_timeout=settings.broker_timeout_seconds,
-        # Through the app's JSON logging (stdout for the service, stderr for the CLI),
-        # not FastStream's own plain-text handler on stdout.
-        logger=logging.getLogger(__name__),
+        **broker_logging(__name__),
     )
 
 
