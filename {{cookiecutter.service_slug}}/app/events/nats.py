@@ -55,15 +55,18 @@ class EventBus:
         prefix = settings.broker_topic_prefix
         group = settings.broker_consumer_group
         self.stream = JStream(stream_name(prefix), subjects=[f"{prefix}.items.>"])
+        self._subjects = {
+            action: f"{prefix}.items.{action}" for action in ("created", "updated", "deleted")
+        }
         self._publishers = {
             action: broker.publisher(
-                f"{prefix}.items.{action}",
+                subject,
                 stream=self.stream,
                 schema=ItemEvent,
-                title=f"{prefix}.items.{action}:publish",
+                title=f"{subject}:publish",
                 description=f"An item was {action}.",
             )
-            for action in ("created", "updated", "deleted")
+            for action, subject in self._subjects.items()
         }
 
         upstream = settings.broker_upstream_prefix
@@ -98,6 +101,8 @@ class EventBus:
     async def publish(self, event: ItemEvent) -> None:
         await self._publishers[event.action].publish(
             event.model_dump(mode="json"),
+            # Named, not left to the publisher: it would parse its subject again each time.
+            subject=self._subjects[event.action],
             correlation_id=str(event.event_id),
             # JetStream drops a second publish with the same id within its duplicate window.
             headers={**event.headers, "Nats-Msg-Id": str(event.event_id), "event-type": event.type},

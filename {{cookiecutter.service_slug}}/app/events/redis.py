@@ -77,7 +77,8 @@ class EventBus:
         )(self.on_upstream_event)
 
         broker.subscriber(
-            stream=StreamSub(self.stream, last_id="$"), title=f"{self.stream}:websocket"
+            stream=StreamSub(self.stream, last_id="$"),
+            title=f"{self.stream}:websocket",
         )(self.on_own_event)
 
     async def declare(self) -> None:
@@ -86,6 +87,9 @@ class EventBus:
     async def publish(self, event: ItemEvent) -> None:
         await self._publisher.publish(
             event.model_dump(mode="json"),
+            # Named, not left to the publisher: it would copy its StreamSub to look them up.
+            stream=self.stream,
+            maxlen=STREAM_MAX_LENGTH,
             correlation_id=str(event.event_id),
             headers={**event.headers, "event-type": event.type},
         )
