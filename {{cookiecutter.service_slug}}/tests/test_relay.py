@@ -249,3 +249,27 @@ async def test_a_concurrent_batch_keeps_each_items_order_and_stops_an_item_at_it
     assert await relay.relay_once() is True
     assert quantities_of(publisher.published, beta) == [0, 1, 2]
     assert relay.published == 9
+
+
+async def test_a_batch_that_sent_events_before_failing_is_retried_without_backoff(
+    paused_app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, beta, _ = await change_three_items_three_times(client)
+    publisher = FailingOncePublisher()
+    publisher.failing = ("item.updated", beta)  # mid-batch: other events went out first
+    slow_retries = RelayPolicy(batch_size=20, first_retry_seconds=30, max_retry_seconds=30)
+    relay = Relay(outbox_of(paused_app), publisher, OutboxSignal(), slow_retries)
+
+    with caplog.at_level(logging.WARNING, logger="app.events.relay"):
+        relay.start()
+        # Well within the 30 s backoff: the retry did not wait for it.
+        await eventually(lambda: len(publisher.published) == 9, seconds=5)
+        await relay.stop(1)
+
+    assert quantities_of(publisher.published, beta) == [0, 1, 2]
+    delays = [
+        record.__dict__["retry_in_seconds"]
+        for record in caplog.records
+        if record.name == "app.events.relay"
+    ]
+    assert delays == [0]

@@ -71,6 +71,7 @@ class Relay:
     async def run(self) -> None:
         delay = self._policy.first_retry_seconds
         while True:
+            published_before = self.published
             try:
                 drained = await self.relay_once()
             # Any failure (broker, network, database) is retried the same way;
@@ -78,12 +79,20 @@ class Relay:
             except Exception as error:
                 if self._stopping.is_set():
                     return
+                # A batch that got events out reached a working broker (right after a
+                # broker restart, pooled connections fail once each): go on at once.
+                # Only an attempt that sent nothing waits, so a broker that stays away
+                # still costs one attempt per backoff.
+                progressed = self.published > published_before
                 logger.warning(
                     "publishing outbox events failed; retrying",
-                    extra={"error": repr(error), "retry_in_seconds": delay},
+                    extra={"error": repr(error), "retry_in_seconds": 0 if progressed else delay},
                 )
-                await self._sleep(delay)
-                delay = min(delay * 2, self._policy.max_retry_seconds)
+                if progressed:
+                    delay = self._policy.first_retry_seconds
+                else:
+                    await self._sleep(delay)
+                    delay = min(delay * 2, self._policy.max_retry_seconds)
                 continue
             delay = self._policy.first_retry_seconds
             if drained:
