@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage

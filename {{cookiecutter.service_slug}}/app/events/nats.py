@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
