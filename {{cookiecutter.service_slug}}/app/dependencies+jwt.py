@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Security
+from fastapi.security import SecurityScopes
 
-from app.auth.principal import Principal
 from app.auth.scopes import ITEMS_READ, ITEMS_WRITE
-from app.auth.security import get_principal
+from app.auth.security import BearerPrincipal
 from app.container import container_of
 from app.models.user import UserId
 from app.schemas.text import NO_NUL
@@ -20,11 +20,22 @@ from app.services.users import UserService
 # `def` dependencies in a thread pool, a thread hop per request for no benefit.
 
 
-async def get_item_service(
-    request: Request, principal: Annotated[Principal, Security(get_principal)]
-) -> ItemService:
-    # Scopes come from the aliases below; the token's claims are trusted, no user lookup.
-    return ItemService(container_of(request).items, principal)
+class ItemServiceBearer(BearerPrincipal):
+    """The bearer check and the item service in one dependency.
+
+    Not a service dependency that depends on the principal: FastAPI solves each
+    dependency again on every request, and item routes are the hot ones.
+    """
+
+    async def __call__(  # type: ignore[override]
+        self, request: Request, security_scopes: SecurityScopes
+    ) -> ItemService:
+        # Scopes come from the aliases below; the token's claims are trusted, no user lookup.
+        principal = await super().__call__(request, security_scopes)
+        return ItemService(container_of(request).items, principal)
+
+
+get_item_service = ItemServiceBearer()
 
 
 async def get_auth_service(request: Request) -> AuthService:

@@ -46,6 +46,11 @@ class APIKeyPrincipal(ConfiguredAPIKeyHeader):
     three: FastAPI solves every dependency again on every request.
     """
 
+    def __init__(self) -> None:
+        # auto_error=False: the 401 below is a problem+json naming the header to
+        # send. Every instance is the same scheme in the OpenAPI document.
+        super().__init__(name=DEFAULT_HEADER, scheme_name=SCHEME_NAME, auto_error=False)
+
     # The scheme's header lookup, then the principal instead of the raw key.
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes
@@ -67,8 +72,7 @@ class APIKeyPrincipal(ConfiguredAPIKeyHeader):
         return principal
 
 
-# auto_error=False: the 401 above is a problem+json naming the header to send.
-get_principal = APIKeyPrincipal(name=DEFAULT_HEADER, scheme_name=SCHEME_NAME, auto_error=False)
+get_principal = APIKeyPrincipal()
 
 
 def document_header(app: FastAPI, header: str) -> None:

@@ -32,6 +32,17 @@ class BearerPrincipal(OAuth2PasswordBearer):
     FastAPI solves every dependency again on every request.
     """
 
+    def __init__(self) -> None:
+        # auto_error=False: the 401 below carries the RFC 6750 error code. Every
+        # instance is the same scheme in the OpenAPI document, under the name
+        # FastAPI gives OAuth2PasswordBearer.
+        super().__init__(
+            tokenUrl="auth/token",
+            scopes=SCOPES,
+            auto_error=False,
+            scheme_name="OAuth2PasswordBearer",
+        )
+
     # The scheme's header parsing, then the principal instead of the raw token.
     async def __call__(  # type: ignore[override]
         self, request: Request, security_scopes: SecurityScopes
@@ -61,11 +72,7 @@ class BearerPrincipal(OAuth2PasswordBearer):
         return Principal(subject=claims.subject, scopes=claims.scopes)
 
 
-# auto_error=False: the 401 above carries the RFC 6750 error code. The scheme
-# keeps the name FastAPI gives OAuth2PasswordBearer in the OpenAPI document.
-get_principal = BearerPrincipal(
-    tokenUrl="auth/token", scopes=SCOPES, auto_error=False, scheme_name="OAuth2PasswordBearer"
-)
+get_principal = BearerPrincipal()
 
 
 async def _active_user(request: Request, user_id: UserId) -> User:
