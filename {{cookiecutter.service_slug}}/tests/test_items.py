@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 PROBLEM = "application/problem+json"
 
@@ -39,6 +40,34 @@ async def test_create_returns_item_and_location(client: httpx.AsyncClient) -> No
     assert body["created_at"] == body["updated_at"]
     assert body["created_at"].endswith(("Z", "+00:00"))
     assert response.headers["location"] == f"http://test/items/{body['id']}"
+
+
+async def post_to_host(
+    app: FastAPI, credentials: dict[str, str], host: str, name: str
+) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=f"http://{host}", headers=credentials
+    ) as client:
+        response = await client.post("/items", json={"name": name})
+    assert response.status_code == 201, response.text
+    return response
+
+
+async def test_location_names_the_host_and_root_path_each_request_came_with(
+    app: FastAPI, credentials: dict[str, str]
+) -> None:
+    transport = httpx.ASGITransport(app=app, root_path="/orders")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test/orders", headers=credentials
+    ) as mounted:
+        under_root = await mounted.post("/items", json={"name": "mounted"})
+    first = await post_to_host(app, credentials, "a.example:8080", "first")
+    second = await post_to_host(app, credentials, "b.example", "second")
+
+    assert under_root.headers["location"] == f"http://test/orders/items/{under_root.json()['id']}"
+    assert first.headers["location"] == f"http://a.example:8080/items/{first.json()['id']}"
+    assert second.headers["location"] == f"http://b.example/items/{second.json()['id']}"
 
 
 async def test_create_schedules_audit_event_after_response(
@@ -67,6 +96,12 @@ async def test_every_write_schedules_its_audit_event(
         ("item.replaced", item["id"]),
         ("item.updated", item["id"]),
         ("item.deleted", item["id"]),
+    ]
+    assert [r.getMessage() for r in events] == [
+        "item created",
+        "item replaced",
+        "item updated",
+        "item deleted",
     ]
 
 

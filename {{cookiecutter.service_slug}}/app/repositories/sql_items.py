@@ -12,7 +12,7 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ from app.repositories.tables import items
 
 # Item's fields in declaration order, so a driver row maps onto Item positionally.
 _COLUMNS = [items.c[field.name] for field in fields(Item)]
+_NEW_ITEM_FIELDS = tuple(field.name for field in fields(NewItemRecord))
 _SELECT_ONE = select(*_COLUMNS).where(items.c.id == bindparam("item_id"))
 _COUNT = select(func.count()).select_from(items)
 
@@ -289,4 +290,7 @@ class SqlItemRepository:
 
 def _new_values(new_item: NewItemRecord) -> dict[str, object]:
     now = datetime.now(UTC)
-    return {**asdict(new_item), "created_at": now, "updated_at": now}
+    # Not dataclasses.asdict: it walks and copies every value on each write.
+    values: dict[str, object] = {name: getattr(new_item, name) for name in _NEW_ITEM_FIELDS}
+    values["created_at"] = values["updated_at"] = now
+    return values

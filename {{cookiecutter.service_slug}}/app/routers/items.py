@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fastapi import APIRouter, Request, Response, status
+from starlette.datastructures import URL
 
 from app.dependencies import ItemReader, ItemWriter
 from app.models.item import ItemId, NewItem
@@ -21,8 +24,24 @@ def _new_item(payload: ItemCreate) -> NewItem:
 
 
 def _item_url(request: Request, item_id: ItemId) -> str:
-    # What url_for("get_item") returns, without searching every route for it on each write.
-    return f"{request.base_url}{router.prefix.removeprefix('/')}/{item_id}"
+    # What url_for("get_item") returns, without searching every route for it on each
+    # write, nor parsing the request's base URL again: a handful of hosts ask.
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")
+    items = _items_url(scope["scheme"], host, root_path, server and (server[0], server[1]))
+    return f"{items}/{item_id}"
+
+
+@lru_cache(maxsize=64)
+def _items_url(
+    scheme: str, host: bytes | None, root_path: str, server: tuple[str, int | None] | None
+) -> str:
+    """The collection's URL as Starlette builds it from these parts of a request's scope."""
+    base = {"scheme": scheme, "server": server, "path": f"{root_path}{router.prefix}"}
+    headers = [] if host is None else [(b"host", host)]
+    return str(URL(scope={**base, "query_string": b"", "headers": headers}))
 
 
 @router.get("", responses=LINKED_PAGE)
