@@ -431,8 +431,8 @@ async def drain(consumer: Queue) -> None:
     """Read what the destination already holds, so the case counts only its own events."""
     deadline = time.perf_counter() + DRAIN_TIMEOUT_S
     while await consumer.receive(10_000, timeout=1):
-        # Tansu has kept handing the Kafka reader messages here without end (a
-        # silent 20-minute hang of the live case): fail the broker's row instead.
+        # A reader that keeps re-reading (the Kafka one did, against Tansu's low end
+        # offsets: a silent 20-minute hang of the live case) fails the broker's row.
         if time.perf_counter() > deadline:
             raise RuntimeError(f"the destination still delivered after {DRAIN_TIMEOUT_S:.0f}s")
 

@@ -220,6 +220,7 @@ class KafkaQueue(Queue):
                 consumer.assign(assigned)
                 # No clamp to end_offsets(): Tansu reports ends below what it holds
                 # (514 for 900 records), and a clamp re-read those records forever.
+                # A position past the end (a topic lost) resets to the earliest offset.
                 for partition in assigned:
                     consumer.seek(partition, self.positions.get(partition, 0))
             batches = await consumer.getmany(timeout_ms=200)

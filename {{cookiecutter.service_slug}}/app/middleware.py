@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.container import container_of_app
 from app.errors import problem_response, unavailable_problem
-from app.logging import InfoRecord, request_id_var
+from app.logging import log_info, request_id_var
 from app.metrics import HttpMetrics
 from app.outages import Outage
 
@@ -96,7 +96,7 @@ class ObservabilityMiddleware:
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 3),
                 }
-                access_logger.handle(InfoRecord("app.access", "request", fields, request_id))
+                log_info(access_logger, "request", fields, request_id)
             request_id_var.reset(token)
 
 

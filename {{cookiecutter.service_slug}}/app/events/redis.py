@@ -77,8 +77,7 @@ class EventBus:
         )(self.on_upstream_event)
 
         broker.subscriber(
-            stream=StreamSub(self.stream, last_id="$"),
-            title=f"{self.stream}:websocket",
+            stream=StreamSub(self.stream, last_id="$"), title=f"{self.stream}:websocket"
         )(self.on_own_event)
 
     async def declare(self) -> None:

@@ -29,8 +29,9 @@ def _item_url(request: Request, item_id: ItemId) -> str:
     scope = request.scope
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     root_path = scope.get("app_root_path", scope.get("root_path", ""))
-    server = scope.get("server")
-    items = _items_url(scope["scheme"], host, root_path, server and (server[0], server[1]))
+    # A cache key must be hashable; some servers pass the address as a list.
+    server = tuple(address) if (address := scope.get("server")) else None
+    items = _items_url(scope.get("scheme", "http"), host, root_path, server)
     return f"{items}/{item_id}"
 
 

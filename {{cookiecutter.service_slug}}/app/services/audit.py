@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from app.logging import InfoRecord
+from app.logging import log_info
 from app.models.item import ItemId
 
 AuditAction = Literal["created", "replaced", "updated", "deleted"]
@@ -21,6 +21,4 @@ audit_logger = logging.getLogger("app.audit")
 
 
 def record_item_event(action: AuditAction, item_id: ItemId) -> None:
-    if audit_logger.isEnabledFor(logging.INFO):
-        fields = {"event": f"item.{action}", "item_id": item_id}
-        audit_logger.handle(InfoRecord("app.audit", f"item {action}", fields))
+    log_info(audit_logger, f"item {action}", {"event": f"item.{action}", "item_id": item_id})
