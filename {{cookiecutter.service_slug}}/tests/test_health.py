@@ -17,6 +17,7 @@ async def test_health_answers_without_dependencies(client: httpx.AsyncClient) ->
     response = await client.get("/health")
 
     assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
     assert response.json() == {"status": "ok"}
 
 
