@@ -23,7 +23,9 @@ Issue 14's targets are judged in interleaved rounds (all servers up, loaded one
 at a time in turn): the reads (auth=none, auth=jwt) and the writes (POST /items,
 unique names from write.lua) against raw asyncpg, /health against a one-route
 FastAPI app (baseline_fastapi.py), and the item read with the access log on
-against the same read with it off. The list case grows one database's items
+against the same read with it off. The rounds also read through the rendered
+app without the template's middleware (floor.py), as context: how much of the
+read's gap is those layers and how much the route itself. The list case grows one database's items
 table 1k -> 100k -> 1M -> 10M rows (--max-rows) with INSERT ... SELECT
 generate_series and measures GET /items?limit=20 at each size, first page and
 a deep page (a cursor near the end), against the 1k figure. The relay has its
@@ -79,6 +81,8 @@ CONNECTIONS = 64
 HIGH_CONNECTIONS = 256
 RENDERED_APP = ["--factory", "app.main:create_app"]
 BASELINE_APP = ["--app-dir", str(BENCH_DIR)]
+# Started in the rendered project, so floor.py imports its app package.
+FLOOR_APP = ["--factory", *BASELINE_APP, "floor:create_app_without_middleware"]
 # The authenticated case signs in once; the token must outlive every wrk run.
 JWT_TOKEN_MINUTES = "120"
 SEED_ITEM = {"name": "bench-item", "description": "Seeded by bench/run.py", "quantity": 42}
@@ -177,6 +181,9 @@ class Results:
                 for entry in self.rounds
             ],
             "round_ratios": [ratio.as_dict() for ratio in report.round_ratios(self.rounds)],
+            "context_ratios": [
+                ratio.as_dict() for ratio in report.round_ratios(self.rounds, report.CONTEXT)
+            ],
             "list": [point.as_dict() for point in self.list_points],
             "targets": [verdict.as_dict() for verdict in self.verdicts()],
             "failures": self.failures(),
@@ -449,6 +456,7 @@ def round_plan(
         ),
         ServerSpec("rendered", runner, RENDERED_APP, project_dir, service_env),
         ServerSpec("rendered-no-access-log", runner, RENDERED_APP, project_dir, quiet_env),
+        ServerSpec("rendered-no-middleware", runner, FLOOR_APP, project_dir, service_env),
         ServerSpec(
             "fastapi-one-route",
             runner,
@@ -471,6 +479,7 @@ def item_reads(item_path: str) -> list[Load]:
         Load(report.ASYNCPG_ITEM, "raw-asyncpg", item_path),
         Load(report.RENDERED_ITEM, "rendered", item_path),
         Load(report.RENDERED_ITEM_QUIET, "rendered-no-access-log", item_path),
+        Load(report.RENDERED_ITEM_BARE, "rendered-no-middleware", item_path),
     ]
 
 

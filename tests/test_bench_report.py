@@ -92,6 +92,22 @@ def test_writes_also_hold_p99_to_three_times_the_baselines() -> None:
     assert not rows["write p99 POST /items, auth=jwt (default)"].passed
 
 
+def test_the_read_without_middleware_is_context_beside_the_targets_not_one_of_them() -> None:
+    rounds = [
+        {report.ASYNCPG_ITEM: result(1000), report.RENDERED_ITEM: result(700),
+         report.RENDERED_ITEM_BARE: result(850)},
+        {report.ASYNCPG_ITEM: result(800), report.RENDERED_ITEM: result(560),
+         report.RENDERED_ITEM_BARE: result(720)},
+    ]  # fmt: skip
+    # 0.85 and 0.90: the median of the rounds' ratios, as for a target.
+    (floor,) = report.round_ratios(rounds, report.CONTEXT)
+    assert floor.median == pytest.approx(0.875)
+    assert floor.name not in by_case(report.verdicts(rounds, []))
+    printed = report.format_rounds(rounds)
+    assert f"{floor.name}: req/s 0.88" in printed
+    assert "read GET /items/{id}, auth=none: req/s 0.70" in printed
+
+
 def test_each_list_size_is_compared_with_the_smallest_size_of_the_same_page() -> None:
     points = [
         report.ListPoint(1_000, "first", case("first 1k", 1000), 0.1),
