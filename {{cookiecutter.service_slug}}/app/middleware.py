@@ -57,7 +57,7 @@ class ObservabilityMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        self.metrics.in_flight.inc()
+        self.metrics.started()
         try:
             await self.app(scope, receive, send_with_request_id)
         except Exception as error:
@@ -80,9 +80,8 @@ class ObservabilityMiddleware:
             await response(scope, receive, send_with_request_id)
         finally:
             elapsed = time.perf_counter() - started
-            self.metrics.in_flight.dec()
             route = route_template(scope)
-            self.metrics.observe(scope["method"], route, str(status), elapsed)
+            self.metrics.finished(scope["method"], route, str(status), elapsed)
             if (
                 self.access_log
                 and scope["path"] not in QUIET_PATHS
