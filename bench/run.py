@@ -25,11 +25,11 @@ unique names from write.lua) against raw asyncpg, /health against a one-route
 FastAPI app (baseline_fastapi.py), and the item read with the access log on
 against the same read with it off. The rounds also read through the rendered
 app without the template's middleware (floor.py), as context: how much of the
-read's gap is those layers and how much the route itself. The list case grows one database's items
-table 1k -> 100k -> 1M -> 10M rows (--max-rows) with INSERT ... SELECT
-generate_series and measures GET /items?limit=20 at each size, first page and
-a deep page (a cursor near the end), against the 1k figure. The relay has its
-own bench, bench/relay.py (make bench-relay).
+read's gap is those layers and how much the route itself. The list case grows
+one database's items table 1k -> 100k -> 1M -> 10M rows (--max-rows) with
+INSERT ... SELECT generate_series and measures GET /items?limit=20 at each
+size, first page and a deep page (a cursor near the end), against the 1k
+figure. The relay has its own bench, bench/relay.py (make bench-relay).
 
 Each endpoint gets a short wrk warm-up, then a measured wrk run (2 threads,
 64 connections); the rendered GET /items/{id} also gets a 256-connection run

@@ -36,7 +36,7 @@ class HttpMetrics(Collector):
     Requests are counted in plain lists by the event loop, the only thread that
     handles them, and become metric families only when /metrics is scraped:
     prometheus_client's own Counter, Histogram and Gauge take a lock for every
-    increment, five per request, about 8 µs a request against well under one.
+    increment, five per request: about 6 µs a request, against under 1 µs here.
     """
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
